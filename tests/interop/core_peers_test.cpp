@@ -2,8 +2,10 @@
 // Two real-core accounts talking through the local relay: the baseline every dcbot interop test
 // builds on. If this fails, the relay or the peer setup is broken, not dcbot.
 #include <chrono>
+#include <fstream>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -34,6 +36,28 @@ Result<Party> make_party(const RelayEnv& relay, const std::string& name) {
   return party;
 }
 
+// Both sides of a finished SecureJoin: bob's 1:1 chat with alice and alice's contact id of bob.
+struct Introduction {
+  std::uint32_t bob_chat_with_alice = 0;
+  std::uint32_t alice_contact_of_bob = 0;
+};
+
+// Bob scans alice's 1:1 invite link (PROTOCOL.md §5) and both wait for progress 1000.
+Result<Introduction> introduce(PeerAccount& alice, PeerAccount& bob) {
+  DCBOT_TRY(auto qr, alice.securejoin_qr());
+  DCBOT_TRY(auto chat, bob.secure_join(qr));
+  DCBOT_TRY(auto inviter_done, alice.wait_securejoin_inviter_done(60s));
+  DCBOT_TRY(bob.wait_securejoin_joiner_done(60s));
+  return Introduction{chat, inviter_done.at("contactId").to_number<std::uint32_t>()};
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
 class CorePeers : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -42,7 +66,27 @@ class CorePeers : public ::testing::Test {
     relay_ = std::move(*env);
   }
 
+  // Alice and bob, each in their own server process, introduced by SecureJoin.
+  void introduce_alice_and_bob() {
+    auto a = make_party(relay_, "alice");
+    ASSERT_TRUE(a) << a.error().to_string();
+    alice_party_ = std::move(*a);
+    auto b = make_party(relay_, "bob");
+    ASSERT_TRUE(b) << b.error().to_string();
+    bob_party_ = std::move(*b);
+    auto intro = introduce(alice(), bob());
+    ASSERT_TRUE(intro) << intro.error().to_string();
+    intro_ = *intro;
+  }
+
+  PeerAccount& alice() { return *alice_party_.account; }
+
+  PeerAccount& bob() { return *bob_party_.account; }
+
   RelayEnv relay_;
+  Party alice_party_;
+  Party bob_party_;
+  Introduction intro_;
 };
 
 TEST_F(CorePeers, SecureJoinThenMessagesBothWays) {
@@ -83,6 +127,98 @@ TEST_F(CorePeers, SecureJoinThenMessagesBothWays) {
   EXPECT_EQ(reply->at("showPadlock"), true);
   EXPECT_EQ(reply->at("chatId").to_number<std::uint32_t>(), *bob_chat);
   EXPECT_EQ(reply->at("sender").at("address"), json::value(alice.addr()));
+}
+
+TEST_F(CorePeers, GroupChatWithMemberAddedAndRemoved) {
+  ASSERT_NO_FATAL_FAILURE(introduce_alice_and_bob());
+
+  auto group = alice().create_group_chat("Interop group");
+  ASSERT_TRUE(group) << group.error().to_string();
+  ASSERT_TRUE(alice().add_contact_to_chat(*group, intro_.alice_contact_of_bob));
+  // The group is unpromoted until its first message, which carries the member list.
+  ASSERT_TRUE(alice().send_text(*group, "welcome to the group"));
+
+  auto welcome = bob().wait_incoming_text("welcome to the group", 60s);
+  ASSERT_TRUE(welcome) << welcome.error().to_string();
+  EXPECT_EQ(welcome->at("showPadlock"), true);
+  auto bob_group = welcome->at("chatId").to_number<std::uint32_t>();
+  EXPECT_NE(bob_group, intro_.bob_chat_with_alice);
+  auto chat = bob().get_chat(bob_group);
+  ASSERT_TRUE(chat) << chat.error().to_string();
+  EXPECT_EQ(chat->at("chatType"), "Group");
+  EXPECT_EQ(chat->at("name"), "Interop group");
+  EXPECT_EQ(chat->at("isEncrypted"), true);
+  auto members = bob().get_chat_contacts(bob_group);
+  ASSERT_TRUE(members) << members.error().to_string();
+  EXPECT_EQ(members->size(), 2u);  // bob himself (contact 1) and alice
+
+  ASSERT_TRUE(bob().send_text(bob_group, "thanks, glad to be here"));
+  auto thanks = alice().wait_incoming_text("thanks, glad to be here", 60s);
+  ASSERT_TRUE(thanks) << thanks.error().to_string();
+  EXPECT_EQ(thanks->at("chatId").to_number<std::uint32_t>(), *group);
+
+  ASSERT_TRUE(alice().remove_contact_from_chat(*group, intro_.alice_contact_of_bob));
+  auto removed = bob().wait_incoming_message_matching(
+      [](const json::object& m) { return m.at("systemMessageType") == "MemberRemovedFromGroup"; },
+      60s);
+  ASSERT_TRUE(removed) << removed.error().to_string();
+  EXPECT_EQ(removed->at("chatId").to_number<std::uint32_t>(), bob_group);
+  auto after = bob().get_chat_contacts(bob_group);
+  ASSERT_TRUE(after) << after.error().to_string();
+  for (auto id : *after) {
+    EXPECT_NE(id, 1u) << "bob (the self contact) is still a member";
+  }
+}
+
+TEST_F(CorePeers, FileReactionAndWebxdcUpdate) {
+  ASSERT_NO_FATAL_FAILURE(introduce_alice_and_bob());
+
+  // A file: the core copies it into its blob dir, so the original path is only read once.
+  std::string path = bob_party_.peer->work_dir() + "/notes.txt";
+  std::string content = "line one\nline two\n";
+  std::ofstream(path, std::ios::binary) << content;
+  auto sent = bob().send_file(intro_.bob_chat_with_alice, path, "my notes");
+  ASSERT_TRUE(sent) << sent.error().to_string();
+  auto file_msg = alice().wait_incoming_text("my notes", 60s);
+  ASSERT_TRUE(file_msg) << file_msg.error().to_string();
+  EXPECT_EQ(file_msg->at("viewType"), "File");
+  EXPECT_EQ(file_msg->at("fileName"), "notes.txt");
+  EXPECT_EQ(file_msg->at("fileBytes").to_number<std::size_t>(), content.size());
+  ASSERT_TRUE(file_msg->at("file").is_string());
+  EXPECT_EQ(read_file(std::string(file_msg->at("file").as_string())), content);
+
+  // Alice reacts; bob sees the reaction on his own message.
+  auto alice_file_id = file_msg->at("id").to_number<std::uint32_t>();
+  ASSERT_TRUE(alice().send_reaction(alice_file_id, {"\xF0\x9F\x91\x8D"}));
+  auto reaction = bob().wait_for_event("IncomingReaction", 60s);
+  ASSERT_TRUE(reaction) << reaction.error().to_string();
+  EXPECT_EQ(reaction->at("msgId").to_number<std::uint32_t>(), *sent);
+  EXPECT_EQ(reaction->at("reaction"), "\xF0\x9F\x91\x8D");
+
+  // A webxdc app from the recorded vectors; alice posts a status update, bob's instance gets it.
+  json::object app;
+  app["file"] = std::string(DCBOT_SOURCE_DIR) + "/tests/data/core-2.62/counter.xdc";
+  app["viewtype"] = "Webxdc";
+  app["text"] = "a counter";
+  auto bob_app = bob().send_message(intro_.bob_chat_with_alice, app);
+  ASSERT_TRUE(bob_app) << bob_app.error().to_string();
+  auto alice_app = alice().wait_incoming_text("a counter", 60s);
+  ASSERT_TRUE(alice_app) << alice_app.error().to_string();
+  EXPECT_EQ(alice_app->at("viewType"), "Webxdc");
+  auto alice_app_id = alice_app->at("id").to_number<std::uint32_t>();
+  ASSERT_TRUE(alice().send_webxdc_status_update(alice_app_id, R"({"payload":{"count":7}})"));
+  auto update = bob().wait_for_event(
+      [&](const json::object& e) {
+        return e.at("kind") == "WebxdcStatusUpdate"
+               && e.at("msgId").to_number<std::uint32_t>() == *bob_app;
+      },
+      60s);
+  ASSERT_TRUE(update) << update.error().to_string();
+  auto updates = bob().get_webxdc_status_updates(*bob_app);
+  ASSERT_TRUE(updates) << updates.error().to_string();
+  ASSERT_TRUE(updates->is_array());
+  ASSERT_EQ(updates->as_array().size(), 1u) << json::serialize(*updates);
+  EXPECT_EQ(updates->as_array()[0].at("payload").at("count"), 7);
 }
 
 }  // namespace

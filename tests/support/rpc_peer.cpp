@@ -642,6 +642,41 @@ Result<json::object> PeerAccount::wait_incoming_message(std::chrono::millisecond
   return get_message(id);
 }
 
+Result<json::object> PeerAccount::wait_incoming_message_matching(
+    const std::function<bool(const json::object& message)>& predicate,
+    std::chrono::milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  while (true) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) {
+      return make_error(Errc::Timeout,
+                        fmt::format("peer {}: account {}: no matching incoming "
+                                    "message within {} ms (see {})",
+                                    peer_->name(), id_, timeout.count(), peer_->events_log()));
+    }
+    DCBOT_TRY(auto message, wait_incoming_message(left));
+    if (predicate(message)) {
+      return message;
+    }
+    log::debug("peer {}: account {}: skipping incoming message {}", peer_->name(), id_,
+               json::serialize(message.at("id")));
+  }
+}
+
+Result<json::object> PeerAccount::wait_incoming_text(std::string_view text,
+                                                     std::chrono::milliseconds timeout) {
+  auto r = wait_incoming_message_matching(
+      [text](const json::object& m) {
+        const auto* t = m.if_contains("text");
+        return t != nullptr && t->is_string() && t->get_string() == text;
+      },
+      timeout);
+  if (!r) {
+    return r.error().with_context(fmt::format("waiting for text '{}'", text));
+  }
+  return r;
+}
+
 Result<json::object> PeerAccount::get_message(std::uint32_t msg_id) {
   return to_object(call("get_message", {json::value(msg_id)}), "get_message");
 }

@@ -208,6 +208,14 @@ class PeerAccount {
   // Waits for an IncomingMsg event and returns get_message() of it.
   [[nodiscard]] Result<json::object> wait_incoming_message(
       std::chrono::milliseconds timeout = kDefaultEventTimeout);
+  // Waits for incoming messages (get_message() of each IncomingMsg) until one satisfies
+  // `predicate` and returns it; the messages skipped on the way are consumed.
+  [[nodiscard]] Result<json::object> wait_incoming_message_matching(
+      const std::function<bool(const json::object& message)>& predicate,
+      std::chrono::milliseconds timeout = kDefaultEventTimeout);
+  // The same, for the first message with exactly this text.
+  [[nodiscard]] Result<json::object> wait_incoming_text(
+      std::string_view text, std::chrono::milliseconds timeout = kDefaultEventTimeout);
   [[nodiscard]] Result<json::object> get_message(std::uint32_t msg_id);
   // get_full_chat_by_id: id, name, isEncrypted, chatType, contactIds, ...
   [[nodiscard]] Result<json::object> get_chat(std::uint32_t chat_id);
