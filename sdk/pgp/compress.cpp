@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+#include "pgp/compress.h"
+
+#include <array>
+#include <limits>
+
+#include <zlib.h>
+
+namespace dcbot::pgp {
+namespace {
+
+// zlib's windowBits: negative selects raw deflate (ZIP in OpenPGP terms).
+int window_bits(std::uint8_t algo) {
+  return algo == kCompressionZip ? -15 : 15;
+}
+
+// zlib counts in uInt; feed at most this much per call.
+constexpr std::size_t kStep = 1u << 20;
+
+}  // namespace
+
+Result<Bytes> decompress(std::uint8_t algo, ByteView data, std::size_t max_output) {
+  if (algo == kCompressionNone) {
+    if (data.size() > max_output) {
+      return make_error(Errc::Parse, "pgp: decompressed data too large");
+    }
+    return Bytes(data.begin(), data.end());
+  }
+  if (algo != kCompressionZip && algo != kCompressionZlib) {
+    return make_error(Errc::Unsupported, "pgp: unsupported compression algorithm");
+  }
+  z_stream zs{};
+  if (inflateInit2(&zs, window_bits(algo)) != Z_OK) {
+    return make_error(Errc::Internal, "pgp: inflateInit failed");
+  }
+  Bytes out;
+  std::array<std::uint8_t, 16384> buf{};
+  std::size_t in_pos = 0;
+  int rc = Z_OK;
+  while (rc != Z_STREAM_END) {
+    if (zs.avail_in == 0 && in_pos < data.size()) {
+      std::size_t n = std::min(kStep, data.size() - in_pos);
+      // zlib's API is not const-correct; it never writes through next_in.
+      zs.next_in = const_cast<Bytef*>(data.data() + in_pos);
+      zs.avail_in = static_cast<uInt>(n);
+      in_pos += n;
+    }
+    zs.next_out = buf.data();
+    zs.avail_out = static_cast<uInt>(buf.size());
+    rc = inflate(&zs, Z_NO_FLUSH);
+    std::size_t produced = buf.size() - zs.avail_out;
+    if (rc != Z_OK && rc != Z_STREAM_END) {
+      if (rc == Z_BUF_ERROR && produced == 0 && zs.avail_in == 0 && in_pos == data.size()) {
+        break;  // Input ended before the stream did.
+      }
+      if (rc != Z_BUF_ERROR) {
+        break;
+      }
+    }
+    if (out.size() + produced > max_output) {
+      inflateEnd(&zs);
+      return make_error(Errc::Parse, "pgp: decompressed data too large");
+    }
+    out.insert(out.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(produced));
+  }
+  bool trailing = zs.avail_in != 0 || in_pos != data.size();
+  inflateEnd(&zs);
+  if (rc != Z_STREAM_END || trailing) {
+    return make_error(Errc::Parse, "pgp: corrupt compressed data");
+  }
+  return out;
+}
+
+Bytes compress(std::uint8_t algo, ByteView data) {
+  DCBOT_CHECK(algo == kCompressionZip || algo == kCompressionZlib, "compress: zip or zlib");
+  z_stream zs{};
+  int rc = deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, window_bits(algo), 8,
+                        Z_DEFAULT_STRATEGY);
+  DCBOT_CHECK(rc == Z_OK, "deflateInit2");
+  Bytes out;
+  std::array<std::uint8_t, 16384> buf{};
+  std::size_t in_pos = 0;
+  do {
+    if (zs.avail_in == 0 && in_pos < data.size()) {
+      std::size_t n = std::min(kStep, data.size() - in_pos);
+      zs.next_in = const_cast<Bytef*>(data.data() + in_pos);
+      zs.avail_in = static_cast<uInt>(n);
+      in_pos += n;
+    }
+    int flush = (in_pos == data.size() && zs.avail_in == 0) ? Z_FINISH : Z_NO_FLUSH;
+    zs.next_out = buf.data();
+    zs.avail_out = static_cast<uInt>(buf.size());
+    rc = deflate(&zs, flush);
+    DCBOT_CHECK(rc != Z_STREAM_ERROR, "deflate");
+    out.insert(out.end(), buf.begin(),
+               buf.begin() + static_cast<std::ptrdiff_t>(buf.size() - zs.avail_out));
+  } while (rc != Z_STREAM_END);
+  deflateEnd(&zs);
+  return out;
+}
+
+}  // namespace dcbot::pgp
