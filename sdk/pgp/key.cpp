@@ -285,12 +285,13 @@ Bytes issuer_fpr_data(const Fingerprint& f) {
 // The hashed subpackets shared by the direct-key signature and the user id certification, in the
 // core's order (PROTOCOL.md §1.1).
 Bytes primary_preferences(std::uint32_t now, const Fingerprint& fpr, bool with_relays,
-                          std::string_view relays) {
+                          std::string_view relays, bool seipdv2) {
   Bytes area;
   write_subpacket(area, kSubCreated, false, u32_bytes(now));
   write_subpacket(area, kSubIssuerFingerprint, false, issuer_fpr_data(fpr));
   write_subpacket(area, kSubKeyFlags, false, Bytes{0x03});
-  write_subpacket(area, kSubFeatures, false, Bytes{0x09});
+  write_subpacket(area, kSubFeatures, false,
+                  Bytes{static_cast<std::uint8_t>(seipdv2 ? 0x09 : 0x01)});
   write_subpacket(area, kSubPreferredSymmetric, false, Bytes{9, 8, 7});
   write_subpacket(area, kSubPreferredHash, false, Bytes{8, 9, 10, 11});
   write_subpacket(area, kSubPreferredCompression, false, Bytes{2, 1});
@@ -317,7 +318,7 @@ Bytes issuer_key_id_area(const KeyId& id) {
 }  // namespace
 
 Result<SecretKey> SecretKey::generate(std::string_view addr, const std::vector<std::string>& relays,
-                                      std::uint32_t now) {
+                                      std::uint32_t now, bool seipdv2) {
   std::string joined;
   for (const std::string& r : relays) {
     if (r.empty() || r.find(',') != std::string::npos) {
@@ -334,13 +335,14 @@ Result<SecretKey> SecretKey::generate(std::string_view addr, const std::vector<s
   Certificate& cert = key.cert_;
   cert.primary_ = make_ed25519_public_key(now, ed.public_key);
   Fingerprint fpr = cert.primary_.fingerprint();
-  DCBOT_TRY(auto dks,
-            make_signature(kSigDirectKey, primary_preferences(now, fpr, !joined.empty(), joined),
-                           {}, key_signature_data(cert.primary_, nullptr, nullptr), ed.seed));
+  DCBOT_TRY(
+      auto dks,
+      make_signature(kSigDirectKey, primary_preferences(now, fpr, !joined.empty(), joined, seipdv2),
+                     {}, key_signature_data(cert.primary_, nullptr, nullptr), ed.seed));
   cert.direct_key_ = std::move(dks);
   std::string uid = "<" + std::string(addr) + ">";
   DCBOT_TRY(auto uid_sig,
-            make_signature(kSigPositiveCert, primary_preferences(now, fpr, false, {}),
+            make_signature(kSigPositiveCert, primary_preferences(now, fpr, false, {}, seipdv2),
                            issuer_key_id_area(cert.primary_.key_id()),
                            key_signature_data(cert.primary_, &uid, nullptr), ed.seed));
   cert.user_ids_.push_back(uid);

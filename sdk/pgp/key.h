@@ -80,8 +80,9 @@ class SecretKey {
   // direct-key signature with the listed preferences, features 0x09 and, if `relays` is not empty,
   // the `relays@chatmail.at` notation (comma separated); user id `<addr>` with a positive
   // certification; one cv25519 subkey (flags 0x0C) with its binding. All created at `now`.
+  // `seipdv2 = false` advertises features 0x01 only (peers then send SEIPD v1; for tests).
   static Result<SecretKey> generate(std::string_view addr, const std::vector<std::string>& relays,
-                                    std::uint32_t now);
+                                    std::uint32_t now, bool seipdv2 = true);
   // Parses a binary transferable secret key; unencrypted keys only (Errc::Unsupported for
   // passphrase-protected ones). The secrets must match the public keys.
   static Result<SecretKey> parse(ByteView data);
