@@ -14,9 +14,13 @@ namespace dcbot {
 using Bytes = std::vector<std::uint8_t>;
 using ByteView = std::span<const std::uint8_t>;
 
-inline Bytes to_bytes(std::string_view s) { return Bytes(s.begin(), s.end()); }
+inline Bytes to_bytes(std::string_view s) {
+  return Bytes(s.begin(), s.end());
+}
 
-inline std::string to_string(ByteView b) { return std::string(b.begin(), b.end()); }
+inline std::string to_string(ByteView b) {
+  return std::string(b.begin(), b.end());
+}
 
 // A view of a string's bytes without copying; valid while `s` lives.
 inline ByteView as_bytes(std::string_view s) {
@@ -24,9 +28,13 @@ inline ByteView as_bytes(std::string_view s) {
 }
 
 // Appends `b` to `out`.
-inline void append(Bytes& out, ByteView b) { out.insert(out.end(), b.begin(), b.end()); }
+inline void append(Bytes& out, ByteView b) {
+  out.insert(out.end(), b.begin(), b.end());
+}
 
-inline void append(Bytes& out, std::string_view s) { out.insert(out.end(), s.begin(), s.end()); }
+inline void append(Bytes& out, std::string_view s) {
+  out.insert(out.end(), s.begin(), s.end());
+}
 
 // Big-endian integer writers used by binary formats (OpenPGP, OCB).
 inline void put_u16be(Bytes& out, std::uint16_t v) {

@@ -30,7 +30,8 @@ std::string encode64(ByteView data, std::string_view alphabet, bool pad) {
   out.reserve((data.size() + 2) / 3 * 4);
   std::size_t i = 0;
   for (; i + 3 <= data.size(); i += 3) {
-    std::uint32_t v = (std::uint32_t{data[i]} << 16) | (std::uint32_t{data[i + 1]} << 8) | data[i + 2];
+    std::uint32_t v =
+        (std::uint32_t{data[i]} << 16) | (std::uint32_t{data[i + 1]} << 8) | data[i + 2];
     out.push_back(alphabet[(v >> 18) & 63]);
     out.push_back(alphabet[(v >> 12) & 63]);
     out.push_back(alphabet[(v >> 6) & 63]);
@@ -56,7 +57,9 @@ std::string encode64(ByteView data, std::string_view alphabet, bool pad) {
   return out;
 }
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
 
 }  // namespace
 
@@ -88,9 +91,13 @@ Result<Bytes> hex_decode(std::string_view text) {
   return out;
 }
 
-std::string base64_encode(ByteView data) { return encode64(data, kB64Std, true); }
+std::string base64_encode(ByteView data) {
+  return encode64(data, kB64Std, true);
+}
 
-std::string base64url_encode(ByteView data, bool pad) { return encode64(data, kB64Url, pad); }
+std::string base64url_encode(ByteView data, bool pad) {
+  return encode64(data, kB64Url, pad);
+}
 
 Result<Bytes> base64_decode(std::string_view text, Base64Options options) {
   std::array<std::int8_t, 256> table{};

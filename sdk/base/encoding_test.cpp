@@ -40,9 +40,9 @@ TEST(Base64, IgnoresFoldingWhitespace) {
 
 TEST(Base64, RejectsGarbage) {
   EXPECT_FALSE(base64_decode("Zm9v!"));
-  EXPECT_FALSE(base64_decode("Zm9vY"));      // 1 symbol left over: impossible length
-  EXPECT_FALSE(base64_decode("Zg==Zg=="));   // data after padding
-  EXPECT_FALSE(base64_decode("Zg==="));      // too much padding
+  EXPECT_FALSE(base64_decode("Zm9vY"));     // 1 symbol left over: impossible length
+  EXPECT_FALSE(base64_decode("Zg==Zg=="));  // data after padding
+  EXPECT_FALSE(base64_decode("Zg==="));     // too much padding
   EXPECT_FALSE(base64_decode("Zg", {.allow_missing_padding = false}));
   EXPECT_FALSE(base64_decode("Zm 9v", {.ignore_whitespace = false}));
 }

@@ -55,17 +55,22 @@ spdlog::level::level_enum to_spdlog(Level l) {
 
 }  // namespace
 
-void set_level(Level l) { threshold().store(l); }
+void set_level(Level l) {
+  threshold().store(l);
+}
 
-Level level() { return threshold().load(std::memory_order_relaxed); }
+Level level() {
+  return threshold().load(std::memory_order_relaxed);
+}
 
 bool parse_level(std::string_view text, Level& out) {
   struct Entry {
     std::string_view name;
     Level level;
   };
-  static constexpr Entry kNames[] = {{"trace", Level::Trace}, {"debug", Level::Debug},
-                                     {"info", Level::Info},   {"warn", Level::Warn},
+
+  static constexpr Entry kNames[] = {{"trace", Level::Trace},  {"debug", Level::Debug},
+                                     {"info", Level::Info},    {"warn", Level::Warn},
                                      {"warning", Level::Warn}, {"error", Level::Error},
                                      {"off", Level::Off}};
   for (const auto& e : kNames) {
@@ -77,6 +82,8 @@ bool parse_level(std::string_view text, Level& out) {
   return false;
 }
 
-void write(Level l, std::string_view message) { logger().log(to_spdlog(l), "{}", message); }
+void write(Level l, std::string_view message) {
+  logger().log(to_spdlog(l), "{}", message);
+}
 
 }  // namespace dcbot::log

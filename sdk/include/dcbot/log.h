@@ -7,8 +7,8 @@
 #include <fmt/format.h>
 
 // The logging facade (spdlog underneath, kept out of this header). Messages are lowercase, context
-// first, without a trailing period: log::warn("imap: reconnecting in {} s", secs). Safe to call from
-// any thread; the SDK itself logs from the io thread only.
+// first, without a trailing period: log::warn("imap: reconnecting in {} s", secs). Safe to call
+// from any thread; the SDK itself logs from the io thread only.
 namespace dcbot::log {
 
 enum class Level { Trace, Debug, Info, Warn, Error, Off };
@@ -23,7 +23,9 @@ bool parse_level(std::string_view text, Level& out);
 // Writes one already formatted line.
 void write(Level level, std::string_view message);
 
-inline bool enabled(Level l) { return l >= level(); }
+inline bool enabled(Level l) {
+  return l >= level();
+}
 
 template <class... Args>
 void trace(fmt::format_string<Args...> f, Args&&... args) {

@@ -46,7 +46,9 @@ struct Error {
 };
 
 // Builds an Error; a shorthand used everywhere: `return make_error(Errc::Parse, "bad token");`.
-inline Error make_error(Errc code, std::string message) { return Error{code, std::move(message)}; }
+inline Error make_error(Errc code, std::string message) {
+  return Error{code, std::move(message)};
+}
 
 // Thrown only by Result::value() on an error; fine in bots, examples and tests, never in sdk/.
 class Exception : public std::exception {
@@ -78,18 +80,18 @@ namespace detail {
 #define DCBOT_DETAIL_CONCAT(a, b) DCBOT_DETAIL_CONCAT2(a, b)
 #define DCBOT_DETAIL_TMP DCBOT_DETAIL_CONCAT(dcbot_try_tmp_, __LINE__)
 
-#define DCBOT_DETAIL_TRY1(ret, expr)          \
-  do {                                        \
-    auto&& dcbot_try_r = (expr);              \
-    if (!dcbot_try_r) {                       \
-      ret std::move(dcbot_try_r).error();     \
-    }                                         \
+#define DCBOT_DETAIL_TRY1(ret, expr)      \
+  do {                                    \
+    auto&& dcbot_try_r = (expr);          \
+    if (!dcbot_try_r) {                   \
+      ret std::move(dcbot_try_r).error(); \
+    }                                     \
   } while (false)
-#define DCBOT_DETAIL_TRY2(ret, decl, expr)    \
-  auto DCBOT_DETAIL_TMP = (expr);             \
-  if (!DCBOT_DETAIL_TMP) {                    \
-    ret std::move(DCBOT_DETAIL_TMP).error();  \
-  }                                           \
+#define DCBOT_DETAIL_TRY2(ret, decl, expr)   \
+  auto DCBOT_DETAIL_TMP = (expr);            \
+  if (!DCBOT_DETAIL_TMP) {                   \
+    ret std::move(DCBOT_DETAIL_TMP).error(); \
+  }                                          \
   decl = std::move(*DCBOT_DETAIL_TMP)
 #define DCBOT_DETAIL_PICK(_1, _2, name, ...) name
 
