@@ -16,7 +16,7 @@
 namespace dcbot::testsupport {
 namespace {
 
-using std::chrono_literals::operator""s;
+using namespace std::chrono_literals;
 
 // Each account gets its own server process, as two devices of two people would.
 struct Party {

@@ -17,8 +17,7 @@
 namespace dcbot::testsupport {
 namespace {
 
-using std::chrono_literals::operator""ms;
-using std::chrono_literals::operator""s;
+using namespace std::chrono_literals;
 
 std::unique_ptr<RpcPeer> start_peer(const char* name) {
   RpcPeerOptions options;
@@ -160,6 +159,7 @@ TEST(RpcPeer, ConcurrentCallsAreMatchedToTheirResponses) {
   auto account = id->to_number<std::int64_t>();
   std::atomic<int> mismatches{0};
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 15; ++i) {

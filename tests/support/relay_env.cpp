@@ -113,7 +113,8 @@ Result<RelayEnv> RelayEnv::load(std::string_view relay_dir) {
 }
 
 Result<RelayEnv> RelayEnv::from_environment() {
-  const char* dir = std::getenv("DCBOT_RELAY_DIR");
+  // Read-only use of the environment; nothing in a test process calls setenv concurrently.
+  const char* dir = std::getenv("DCBOT_RELAY_DIR");  // NOLINT(concurrency-mt-unsafe)
   if (dir == nullptr || *dir == '\0') {
     return make_error(Errc::Config,
                       "relay: DCBOT_RELAY_DIR is not set (run the test through ctest, whose relay "

@@ -2,17 +2,18 @@
 #include "support/rpc_peer.h"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
+#include <system_error>
 #include <utility>
 
 #include "dcbot/log.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -35,8 +36,18 @@ constexpr std::chrono::seconds kExitGrace{5};
 // Bound on queued events per process: Info events of a chatty test must not eat the memory.
 constexpr std::size_t kMaxQueuedEvents = 50'000;
 
+// strerror() is not thread-safe; the generic category gives the same text without shared state.
+std::string errno_text(int err) {
+  return std::error_code(err, std::generic_category()).message();
+}
+
 Error sys_error(std::string_view what) {
-  return make_error(Errc::Io, fmt::format("{}: {}", what, std::strerror(errno)));
+  return make_error(Errc::Io, fmt::format("{}: {}", what, errno_text(errno)));
+}
+
+// The test process reads its environment only; nothing in it calls setenv concurrently.
+const char* env_var(const char* name) {
+  return std::getenv(name);  // NOLINT(concurrency-mt-unsafe): read-only use, see above
 }
 
 // JSON-RPC 2.0 §5.1 error codes; the core answers its own failures with -1.
@@ -58,7 +69,7 @@ std::string default_work_root() {
 #ifdef DCBOT_TESTSUPPORT_WORK_ROOT
   return DCBOT_TESTSUPPORT_WORK_ROOT;
 #else
-  const char* tmp = std::getenv("TMPDIR");
+  const char* tmp = env_var("TMPDIR");
   return fmt::format("{}/dcbot-peer-runs", tmp != nullptr && *tmp != '\0' ? tmp : "/tmp");
 #endif
 }
@@ -112,7 +123,11 @@ RpcPeer::RpcPeer(RpcPeerOptions options) : options_(std::move(options)) {}
 Result<std::unique_ptr<RpcPeer>> RpcPeer::start(RpcPeerOptions options) {
   // A write to a pipe whose reader died must fail with EPIPE, not kill the test process.
   static std::once_flag ignore_sigpipe;
-  std::call_once(ignore_sigpipe, [] { ::signal(SIGPIPE, SIG_IGN); });
+  std::call_once(ignore_sigpipe, [] {
+    if (std::signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
+      log::warn("peer: cannot ignore SIGPIPE");
+    }
+  });
 
   std::unique_ptr<RpcPeer> peer(new RpcPeer(std::move(options)));
   if (auto r = peer->spawn(); !r) {
@@ -128,7 +143,7 @@ Result<std::unique_ptr<RpcPeer>> RpcPeer::start(RpcPeerOptions options) {
 Result<void> RpcPeer::spawn() {
   std::string server = options_.server_path;
   if (server.empty()) {
-    const char* peer_dir = std::getenv("DCBOT_PEER_DIR");
+    const char* peer_dir = env_var("DCBOT_PEER_DIR");
     if (peer_dir == nullptr || *peer_dir == '\0') {
       return make_error(Errc::Config,
                         "DCBOT_PEER_DIR is not set (run interop tests through ctest, or set it to "
@@ -160,12 +175,12 @@ Result<void> RpcPeer::spawn() {
 
   // O_CLOEXEC on every end: a server spawned later must not inherit this one's pipes, or this
   // server would never see EOF on its stdin.
-  int in[2] = {-1, -1};
-  int out[2] = {-1, -1};
-  if (::pipe2(in, O_CLOEXEC) != 0) {
+  std::array<int, 2> in = {-1, -1};
+  std::array<int, 2> out = {-1, -1};
+  if (::pipe2(in.data(), O_CLOEXEC) != 0) {
     return sys_error("pipe");
   }
-  if (::pipe2(out, O_CLOEXEC) != 0) {
+  if (::pipe2(out.data(), O_CLOEXEC) != 0) {
     ::close(in[0]);
     ::close(in[1]);
     return sys_error("pipe");
@@ -184,6 +199,7 @@ Result<void> RpcPeer::spawn() {
     env_strings.emplace_back("DCC_MIME_DEBUG=1");
   }
   std::vector<char*> envp;
+  envp.reserve(env_strings.size() + 1);
   for (auto& s : env_strings) {
     envp.push_back(s.data());
   }
@@ -206,7 +222,7 @@ Result<void> RpcPeer::spawn() {
   if (rc != 0) {
     ::close(in[1]);
     ::close(out[0]);
-    return make_error(Errc::Io, fmt::format("spawn {}: {}", server, std::strerror(rc)));
+    return make_error(Errc::Io, fmt::format("spawn {}: {}", server, errno_text(rc)));
   }
   pid_ = pid;
   stdin_fd_ = in[1];
@@ -261,10 +277,10 @@ void RpcPeer::shutdown() {
     stdout_fd_ = -1;
   }
   if (events_file_ != nullptr) {
-    std::fclose(events_file_);
+    static_cast<void>(std::fclose(events_file_));
     events_file_ = nullptr;
   }
-  const char* keep = std::getenv("DCBOT_KEEP_PEER_DIRS");
+  const char* keep = env_var("DCBOT_KEEP_PEER_DIRS");
   bool keep_accounts = options_.keep_accounts || (keep != nullptr && std::string_view(keep) == "1");
   if (!work_dir_.empty() && !keep_accounts) {
     std::error_code ec;
@@ -309,9 +325,9 @@ Result<json::value> RpcPeer::call(std::string_view method, json::array params,
   request["id"] = id;
   request["method"] = method;
   request["params"] = std::move(params);
-  std::string line = json::serialize(request);
-  line.push_back('\n');
-  log::trace("peer {}: -> {}", options_.name, std::string_view(line).substr(0, line.size() - 1));
+  std::string request_text = json::serialize(request);
+  std::string line = request_text + '\n';
+  log::trace("peer {}: -> {}", options_.name, request_text);
   if (auto r = write_line(line); !r) {
     std::lock_guard lock(mutex_);
     pending_.erase(id);
@@ -334,20 +350,20 @@ Result<json::value> RpcPeer::call(std::string_view method, json::array params,
 
 void RpcPeer::reader_loop() {
   std::string buffer;
-  char chunk[65536];
+  std::array<char, 65536> chunk{};
   while (true) {
-    ssize_t n = ::read(stdout_fd_, chunk, sizeof chunk);
+    ssize_t n = ::read(stdout_fd_, chunk.data(), chunk.size());
     if (n < 0 && errno == EINTR) {
       continue;
     }
     if (n <= 0) {
       break;
     }
-    buffer.append(chunk, static_cast<std::size_t>(n));
+    buffer.append(chunk.data(), static_cast<std::size_t>(n));
     std::size_t start = 0;
     for (auto nl = buffer.find('\n', start); nl != std::string::npos;
          nl = buffer.find('\n', start)) {
-      handle_line(std::string_view(buffer).substr(start, nl - start));
+      handle_line(std::string_view{buffer}.substr(start, nl - start));
       start = nl + 1;
     }
     buffer.erase(0, start);
@@ -427,7 +443,7 @@ void RpcPeer::event_loop() {
     std::lock_guard lock(mutex_);
     if (events_file_ != nullptr) {
       fmt::print(events_file_, "{} {}\n", account, text);
-      std::fflush(events_file_);
+      static_cast<void>(std::fflush(events_file_));
     }
     if (events_.size() >= kMaxQueuedEvents) {
       events_.pop_front();
@@ -623,9 +639,9 @@ Result<std::uint32_t> PeerAccount::send_message(std::uint32_t chat_id, json::obj
 }
 
 Result<std::uint32_t> PeerAccount::send_reaction(std::uint32_t msg_id,
-                                                 std::vector<std::string> reactions) {
+                                                 const std::vector<std::string>& reactions) {
   json::array list;
-  for (auto& r : reactions) {
+  for (const auto& r : reactions) {
     list.emplace_back(r);
   }
   DCBOT_TRY(auto v, call("send_reaction", {json::value(msg_id), std::move(list)}));

@@ -203,7 +203,7 @@ class PeerAccount {
                                                 std::string_view text = {});
   [[nodiscard]] Result<std::uint32_t> send_message(std::uint32_t chat_id, json::object data);
   [[nodiscard]] Result<std::uint32_t> send_reaction(std::uint32_t msg_id,
-                                                    std::vector<std::string> reactions);
+                                                    const std::vector<std::string>& reactions);
 
   // Waits for an IncomingMsg event and returns get_message() of it.
   [[nodiscard]] Result<json::object> wait_incoming_message(
