@@ -51,6 +51,9 @@ Error at_path(const Value& v, std::string_view path, const Error& e) {
   if (msg.starts_with(prefix)) {
     msg.erase(0, prefix.size());
   }
+  if (path.empty()) {
+    return config_error(v.mark(), msg);
+  }
   return config_error(v.mark(), fmt::format("{}: {}", path, msg));
 }
 

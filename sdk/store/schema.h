@@ -9,7 +9,7 @@
 
 namespace dcbot::store {
 
-// The dcbot schema: every migration of the bot's database, v1 first. docs/store.md describes the
+// The dcbot schema: every migration of the bot's database, v1 first. schema.cpp documents the
 // tables; new tables and columns come as new migrations appended in schema.cpp.
 const Migrations& schema();
 
