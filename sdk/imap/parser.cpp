@@ -56,8 +56,8 @@ bool is_atom_char(std::uint8_t c) {
   return c != '(' && c != ')' && c != '{' && c != '"' && c != ']';
 }
 
-Error parse_error(std::string message) {
-  return make_error(Errc::Parse, "imap: " + message);
+Error parse_error(std::string_view message) {
+  return make_error(Errc::Parse, "imap: " + std::string(message));
 }
 
 // Parses one complete response held in `span` (which the Parser already delimited).
@@ -504,8 +504,8 @@ void Parser::feed(ByteView bytes) {
   append(buf_, bytes);
 }
 
-Result<void> Parser::fail(std::string message) {
-  error_ = parse_error(std::move(message));
+Result<void> Parser::fail(std::string_view message) {
+  error_ = parse_error(message);
   return *error_;
 }
 

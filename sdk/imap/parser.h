@@ -133,7 +133,7 @@ class Parser {
   std::size_t buffered() const { return buf_.size() - start_; }
 
  private:
-  Result<void> fail(std::string message);
+  Result<void> fail(std::string_view message);
 
   ParserLimits limits_;
   Bytes buf_;

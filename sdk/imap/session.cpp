@@ -17,7 +17,7 @@ namespace {
 
 namespace asio = boost::asio;
 
-constexpr std::size_t kReadChunk = 64 * 1024;
+constexpr std::size_t kReadChunk = std::size_t{64} * 1024;
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -35,8 +35,9 @@ std::optional<std::uint32_t> to_u32(const Value& v) {
   return static_cast<std::uint32_t>(v.number);
 }
 
-Error protocol_error(std::string what, const Response& done) {
-  return make_error(Errc::Protocol, "imap: " + what + ": " + done.name + " " + done.text);
+Error protocol_error(std::string_view what, const Response& done) {
+  return make_error(Errc::Protocol,
+                    "imap: " + std::string(what) + ": " + done.name + " " + done.text);
 }
 
 }  // namespace
