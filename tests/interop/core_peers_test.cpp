@@ -24,14 +24,17 @@ struct Party {
   std::optional<PeerAccount> account;
 };
 
-Result<Party> make_party(const RelayEnv& relay, const std::string& name) {
+Result<Party> make_party(const RelayEnv& relay, const std::string& name, bool bot = false) {
   RpcPeerOptions options;
   options.name = name;
   options.mime_debug = true;
   DCBOT_TRY(auto peer, RpcPeer::start(std::move(options)));
   Party party{std::move(peer), std::nullopt};
-  DCBOT_TRY(auto account, PeerAccount::create_and_configure(*party.peer, relay,
-                                                            relay.fresh_address(name + "-"), name));
+  PeerAccountOptions account_options;
+  account_options.bot = bot;
+  DCBOT_TRY(auto account,
+            PeerAccount::create_and_configure(*party.peer, relay, relay.fresh_address(name + "-"),
+                                              name, account_options));
   party.account.emplace(std::move(account));
   return party;
 }
@@ -67,8 +70,8 @@ class CorePeers : public ::testing::Test {
   }
 
   // Alice and bob, each in their own server process, introduced by SecureJoin.
-  void introduce_alice_and_bob() {
-    auto a = make_party(relay_, "alice");
+  void introduce_alice_and_bob(bool alice_is_bot = false) {
+    auto a = make_party(relay_, "alice", alice_is_bot);
     ASSERT_TRUE(a) << a.error().to_string();
     alice_party_ = std::move(*a);
     auto b = make_party(relay_, "bob");
@@ -127,6 +130,26 @@ TEST_F(CorePeers, SecureJoinThenMessagesBothWays) {
   EXPECT_EQ(reply->at("showPadlock"), true);
   EXPECT_EQ(reply->at("chatId").to_number<std::uint32_t>(), *bob_chat);
   EXPECT_EQ(reply->at("sender").at("address"), json::value(alice.addr()));
+}
+
+TEST_F(CorePeers, BotFlagIsVisibleToThePeer) {
+  ASSERT_NO_FATAL_FAILURE(introduce_alice_and_bob(/*alice_is_bot=*/true));
+  auto bot = alice().get_config("bot");
+  ASSERT_TRUE(bot) << bot.error().to_string();
+  EXPECT_EQ(bot->value_or(""), "1");
+
+  // The core marks a bot's mail (Chat-Bot header) and the receiver flags the message.
+  auto chat = alice().create_chat_by_contact_id(intro_.alice_contact_of_bob);
+  ASSERT_TRUE(chat) << chat.error().to_string();
+  ASSERT_TRUE(alice().send_text(*chat, "beep, I am a bot"));
+  auto msg = bob().wait_incoming_text("beep, I am a bot", 60s);
+  ASSERT_TRUE(msg) << msg.error().to_string();
+  EXPECT_EQ(msg->at("isBot"), true);
+  EXPECT_EQ(msg->at("chatId").to_number<std::uint32_t>(), intro_.bob_chat_with_alice);
+  auto contact = bob().get_contact(msg->at("fromId").to_number<std::uint32_t>());
+  ASSERT_TRUE(contact) << contact.error().to_string();
+  EXPECT_EQ(contact->at("address"), json::value(alice().addr()));
+  EXPECT_EQ(contact->at("isBot"), true);
 }
 
 TEST_F(CorePeers, GroupChatWithMemberAddedAndRemoved) {
