@@ -80,6 +80,8 @@ namespace detail {
 #define DCBOT_DETAIL_CONCAT(a, b) DCBOT_DETAIL_CONCAT2(a, b)
 #define DCBOT_DETAIL_TMP DCBOT_DETAIL_CONCAT(dcbot_try_tmp_, __LINE__)
 
+// `ret` is `return` or `co_return` and `decl` a declaration: neither can be parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define DCBOT_DETAIL_TRY1(ret, expr)      \
   do {                                    \
     auto&& dcbot_try_r = (expr);          \
@@ -93,6 +95,7 @@ namespace detail {
     ret std::move(DCBOT_DETAIL_TMP).error(); \
   }                                          \
   decl = std::move(*DCBOT_DETAIL_TMP)
+// NOLINTEND(bugprone-macro-parentheses)
 #define DCBOT_DETAIL_PICK(_1, _2, name, ...) name
 
 // DCBOT_TRY(auto x, expr) unwraps a Result into x or returns its error from the enclosing function;
