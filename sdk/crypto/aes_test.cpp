@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "crypto/aes.h"
 
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "base/encoding.h"
@@ -18,7 +20,7 @@ struct BlockVector {
   const char* ciphertext;
 };
 
-const BlockVector kFips197[] = {
+const std::vector<BlockVector> kFips197 = {
     {"000102030405060708090a0b0c0d0e0f", "69c4e0d86a7b0430d8cdb78070b4c55a"},
     {"000102030405060708090a0b0c0d0e0f1011121314151617", "dda97ca4864cdfe06eaf70a0ec0d7191"},
     {"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
@@ -69,7 +71,7 @@ constexpr const char* kSp800Plain =
     "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51"
     "30c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710";
 
-const BlockVector kSp800Cfb[] = {
+const std::vector<BlockVector> kSp800Cfb = {
     {"2b7e151628aed2a6abf7158809cf4f3c",
      "3b3fd92eb72dad20333449f8e83cfb4ac8a64537a0b3a93fcde3cdad9f1ce58b"
      "26751f67a3cbb140b1808cf187a4f4dfc04b05357c5d1c0eeac4c66f9ff7f2e6"},

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "crypto/ed25519.h"
 
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "base/encoding.h"
@@ -22,7 +24,7 @@ struct Vector {
 };
 
 // RFC 8032 §7.1: TEST 1, TEST 2, TEST 3 and TEST SHA(abc) (whose message is SHA-512("abc")).
-const Vector kRfc8032[] = {
+const std::vector<Vector> kRfc8032 = {
     {"TEST 1", "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
      "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", "",
      "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b"

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "crypto/hash.h"
 
+#include <algorithm>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -25,7 +28,7 @@ struct Vector {
   const char* digest;
 };
 
-const Vector kVectors[] = {
+const std::vector<Vector> kVectors = {
     {HashAlgo::Sha1, kAbc, "a9993e364706816aba3e25717850c26c9cd0d89d"},
     {HashAlgo::Sha1, k448, "84983e441c3bd26ebaae4aa1f95129e5e54670f1"},
     {HashAlgo::Sha224, kAbc, "23097d223405d8228642a477bda255b32aadbce4bda0b3f7e36c9da7"},
@@ -65,16 +68,15 @@ TEST(Hash, DigestSizes) {
 }
 
 TEST(Hasher, PiecewiseUpdatesMatchOneShot) {
-  std::string message = k896;
   for (const auto& v : kVectors) {
     Hasher h(v.algo);
-    std::string msg = v.message;
+    std::string_view msg = v.message;
     // Feed one byte, then uneven pieces, to cross block boundaries at odd places.
     std::size_t pos = 0;
     std::size_t step = 1;
     while (pos < msg.size()) {
       auto n = std::min(step, msg.size() - pos);
-      h.update(as_bytes(std::string_view(msg).substr(pos, n)));
+      h.update(as_bytes(msg.substr(pos, n)));
       pos += n;
       step += 7;
     }

@@ -12,7 +12,8 @@ namespace dcbot::crypto {
 
 namespace {
 
-constexpr std::size_t kMaxOutput = 255 * CryptoPP::SHA256::DIGESTSIZE;  // RFC 5869 §2.3
+constexpr std::size_t kMaxOutput =
+    std::size_t{255} * CryptoPP::SHA256::DIGESTSIZE;  // RFC 5869 §2.3
 
 }  // namespace
 

@@ -57,8 +57,9 @@ TEST(Hkdf, Rfc5869A3) {
 TEST(Hkdf, OutputLengthLimits) {
   Bytes ikm(16, 1);
   EXPECT_TRUE(hkdf_sha256(ikm, {}, {}, 0).value().empty());
-  EXPECT_EQ(hkdf_sha256(ikm, {}, {}, 255 * 32).value().size(), 255u * 32u);
-  EXPECT_EQ(hkdf_sha256(ikm, {}, {}, 255 * 32 + 1).error().code, Errc::InvalidArgument);
+  EXPECT_EQ(hkdf_sha256(ikm, {}, {}, std::size_t{255} * 32).value().size(), 255u * 32u);
+  EXPECT_EQ(hkdf_sha256(ikm, {}, {}, std::size_t{255} * 32 + 1).error().code,
+            Errc::InvalidArgument);
   // A prefix property: shorter outputs are prefixes of longer ones (RFC 5869 §2.3).
   auto short_okm = hkdf_sha256(ikm, {}, to_bytes("x"), 10).value();
   auto long_okm = hkdf_sha256(ikm, {}, to_bytes("x"), 70).value();

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "crypto/keywrap.h"
 
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "base/encoding.h"
@@ -27,7 +29,7 @@ constexpr const char* kData192 = "00112233445566778899AABBCCDDEEFF00010203040506
 constexpr const char* kData256 = "00112233445566778899AABBCCDDEEFF000102030405060708090A0B0C0D0E0F";
 
 // RFC 3394 §4.1 - §4.6.
-const Vector kRfc3394[] = {
+const std::vector<Vector> kRfc3394 = {
     {"4.1", kKek128, kData128, "1FA68B0A8112B447AEF34BD8FB5A7B829D3E862371D2CFE5"},
     {"4.2", kKek192, kData128, "96778B25AE6CA435F92B5B97C050AED2468AB8A17AD84E5D"},
     {"4.3", kKek256, kData128, "64E8C3F9CE0F5BA263E9777905818A2A93C8191E7D6E8AE7"},

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "crypto/ocb.h"
 
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "base/encoding.h"
@@ -30,7 +32,7 @@ struct Sample {
 
 // RFC 7253 Appendix A, "Sample Results": K = 000102030405060708090A0B0C0D0E0F,
 // AEAD_AES_128_OCB_TAGLEN128.
-const Sample kSamples[] = {
+const std::vector<Sample> kSamples = {
     {0x00, 0, 0, "785407BFFFC8AD9EDCC5520AC9111EE6"},
     {0x01, 8, 8, "6820B3657B6F615A5725BDA0D3B4EB3A257C9AF1F8F03009"},
     {0x02, 8, 0, "81017F8203F081277152FADE694A0A00"},
@@ -127,7 +129,7 @@ TEST(AesOcb, Rfc7253AppendixAIterativeCheck) {
     const char* output;
   };
 
-  const Expected expected[] = {
+  const std::vector<Expected> expected = {
       {16, 16, "67E944D23256C5E0B6C61FA22FDF1EA2"},  // AEAD_AES_128_OCB_TAGLEN128
       {24, 16, "F673F2C3E7174AAE7BAE986CA9F29E17"},  // AEAD_AES_192_OCB_TAGLEN128
       {32, 16, "D90EB8E9C977C88B79DD793D7FFA161C"},  // AEAD_AES_256_OCB_TAGLEN128

@@ -2,6 +2,7 @@
 #include "crypto/x25519.h"
 
 #include <algorithm>
+#include <array>
 #include <exception>
 #include <string>
 
@@ -62,11 +63,11 @@ Result<SecretBytes> x25519_shared_secret(ByteView secret, ByteView peer_public) 
     SecretBytes k(secret);
     clamp(k.data());
     // RFC 7748 §5: implementations MUST mask the most significant bit of the u-coordinate.
-    std::uint8_t u[kX25519KeySize];
-    std::copy(peer_public.begin(), peer_public.end(), u);
+    std::array<std::uint8_t, kX25519KeySize> u{};
+    std::copy(peer_public.begin(), peer_public.end(), u.begin());
     u[31] &= 127;
     SecretBytes shared(kX25519KeySize);
-    if (CryptoPP::Donna::curve25519_mult(shared.data(), k.data(), u) != 0) {
+    if (CryptoPP::Donna::curve25519_mult(shared.data(), k.data(), u.data()) != 0) {
       return make_error(Errc::Crypto, "x25519: scalar multiplication failed");
     }
     // RFC 7748 §6.1: an all-zero output means the peer sent a small-order point. The check ORs

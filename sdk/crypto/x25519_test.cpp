@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "crypto/x25519.h"
 
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "base/encoding.h"
@@ -25,7 +27,7 @@ TEST(X25519, Rfc7748Section5_2Vectors) {
     const char* out;
   };
 
-  const V vectors[] = {
+  const std::vector<V> vectors = {
       {"a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4",
        "e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c",
        "c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552"},
