@@ -211,6 +211,18 @@ bool Certificate::supports_seipdv2() const {
   return std::any_of(user_id_certs_.begin(), user_id_certs_.end(), has);
 }
 
+std::optional<std::uint8_t> Certificate::primary_key_flags() const {
+  if (direct_key_ && direct_key_->key_flags) {
+    return direct_key_->key_flags;
+  }
+  for (const Signature& s : user_id_certs_) {
+    if (s.key_flags) {
+      return s.key_flags;
+    }
+  }
+  return std::nullopt;
+}
+
 std::vector<std::string> Certificate::relays() const {
   std::vector<std::string> out;
   if (!direct_key_) {

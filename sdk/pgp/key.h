@@ -45,6 +45,9 @@ class Certificate {
   const PublicKey* encryption_key() const;
   // True if a direct-key or user-id self-signature advertises SEIPDv2 (features bit 0x08).
   bool supports_seipdv2() const;
+  // The primary key's flags (RFC 9580 §5.2.3.29) from the direct-key signature, else from the
+  // first user-id certification that has them; nullopt if no self-signature states any.
+  std::optional<std::uint8_t> primary_key_flags() const;
   // The relay addresses of the `relays@chatmail.at` notation of the direct-key signature.
   std::vector<std::string> relays() const;
   // Creation time of the newest self-signature on the primary (DKS or UID certification).

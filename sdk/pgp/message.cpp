@@ -571,15 +571,11 @@ bool Decrypted::is_signed() const {
                      [](const SignatureInfo& s) { return s.valid; });
 }
 
-Result<Bytes> encrypt(ByteView plaintext, const SecretKey& signer,
-                      std::span<const Certificate* const> recipients, EncryptOptions options) {
-  std::vector<const Certificate*> keys{&signer.certificate()};
-  for (const Certificate* c : recipients) {
-    DCBOT_CHECK(c != nullptr, "recipient certificate");
-    if (c->fingerprint() != signer.fingerprint()) {
-      keys.push_back(c);
-    }
-  }
+namespace {
+
+// PKESKs for `keys` (in order) + SEIPD, signed inside by `signer` when not null.
+Result<Bytes> encrypt_to_keys(ByteView plaintext, const std::vector<const Certificate*>& keys,
+                              const SecretKey* signer, EncryptOptions options) {
   bool v2 = true;
   std::vector<Fingerprint> irfs;
   for (const Certificate* c : keys) {
@@ -589,7 +585,7 @@ Result<Bytes> encrypt(ByteView plaintext, const SecretKey& signer,
     v2 = v2 && c->supports_seipdv2();
     irfs.push_back(c->fingerprint());
   }
-  DCBOT_TRY(auto inner, build_inner(plaintext, &signer, irfs, false, options));
+  DCBOT_TRY(auto inner, build_inner(plaintext, signer, irfs, false, options));
   SessionKey sk = new_session_key();
   Bytes out;
   for (const Certificate* c : keys) {
@@ -597,6 +593,45 @@ Result<Bytes> encrypt(ByteView plaintext, const SecretKey& signer,
     write_packet(out, Tag::Pkesk, esk);
   }
   write_packet(out, Tag::Seipd, v2 ? seipd_v2_encrypt(inner, sk) : seipd_v1_encrypt(inner, sk));
+  return out;
+}
+
+}  // namespace
+
+Result<Bytes> encrypt(ByteView plaintext, const SecretKey& signer,
+                      std::span<const Certificate* const> recipients, EncryptOptions options) {
+  std::vector<const Certificate*> keys{&signer.certificate()};
+  for (const Certificate* c : recipients) {
+    DCBOT_CHECK(c != nullptr, "recipient certificate");
+    if (c->fingerprint() != signer.fingerprint()) {
+      keys.push_back(c);
+    }
+  }
+  return encrypt_to_keys(plaintext, keys, &signer, options);
+}
+
+Result<Bytes> encrypt_to(ByteView plaintext, std::span<const Certificate* const> recipients,
+                         const SecretKey* signer, EncryptOptions options) {
+  if (recipients.empty()) {
+    return make_error(Errc::InvalidArgument, "pgp: no recipients");
+  }
+  std::vector<const Certificate*> keys;
+  for (const Certificate* c : recipients) {
+    DCBOT_CHECK(c != nullptr, "recipient certificate");
+    keys.push_back(c);
+  }
+  return encrypt_to_keys(plaintext, keys, signer, options);
+}
+
+Result<Bytes> sign_inline(ByteView plaintext, const SecretKey& signer, EncryptOptions options) {
+  // The symmetric form of the signature: no intended recipients, since nothing is encrypted.
+  return build_inner(plaintext, &signer, {}, true, options);
+}
+
+Result<Decrypted> verify_inline(ByteView message, std::span<const Certificate* const> verifiers,
+                                std::size_t max_plaintext) {
+  Decrypted out;
+  DCBOT_TRY(parse_inner(message, max_plaintext, out, verifiers));
   return out;
 }
 

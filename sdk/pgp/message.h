@@ -52,6 +52,24 @@ struct Decrypted {
 Result<Bytes> encrypt(ByteView plaintext, const SecretKey& signer,
                       std::span<const Certificate* const> recipients, EncryptOptions options);
 
+// Encrypts `plaintext` to exactly `recipients` (the signer's own key is not added), signed by
+// `signer` when it is not null (intended recipients = `recipients`), with the same profile rule as
+// encrypt(). This is the general OpenPGP form the SOP tool needs; chat messages use encrypt().
+// Errc::InvalidArgument for no recipients, Errc::Unsupported as for encrypt().
+Result<Bytes> encrypt_to(ByteView plaintext, std::span<const Certificate* const> recipients,
+                         const SecretKey* signer, EncryptOptions options);
+
+// An unencrypted inline-signed message (RFC 9580 §10.3): OPS + Literal('b', "", 0) + Signature by
+// `signer`'s primary key (creation time and issuer fingerprint hashed, issuer key id unhashed),
+// ZLIB-compressed if `options.compress`.
+Result<Bytes> sign_inline(ByteView plaintext, const SecretKey& signer, EncryptOptions options);
+
+// Reads an unencrypted signed message (optionally in one compression layer) and verifies its
+// signatures against `verifiers` like decrypt() does. Errc::Parse for anything that is not a
+// literal with one-pass or prefixed signatures; an unsigned literal yields no signatures.
+Result<Decrypted> verify_inline(ByteView message, std::span<const Certificate* const> verifiers,
+                                std::size_t max_plaintext = kMaxPlaintext);
+
 // Encrypts `plaintext` with `password` (SKESK v6 salted S2K + SEIPD v2, PROTOCOL.md §1.4), signed
 // by `signer` when it is not null (issuer fingerprint and creation time, no recipients).
 Result<Bytes> encrypt_symmetric(ByteView plaintext, std::string_view password,

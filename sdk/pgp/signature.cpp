@@ -104,6 +104,10 @@ Result<void> interpret(Signature& sig, const std::vector<Subpacket>& area, bool 
       case 23:  // Key server preferences.
       case kSubPrimaryUserId:
       case kSubPreferredAead:
+      // The primary-key binding of a signing subkey (§5.2.3.34); Sequoia marks it critical. We
+      // never verify with subkeys (PROTOCOL.md §1.6), so the back-signature is not needed, but
+      // its presence must not invalidate the binding and with it the whole certificate.
+      case kSubEmbeddedSignature:
         break;
       default:
         known = false;

@@ -33,6 +33,7 @@ inline constexpr std::uint8_t kSubPreferredCompression = 22;
 inline constexpr std::uint8_t kSubPrimaryUserId = 25;
 inline constexpr std::uint8_t kSubKeyFlags = 27;
 inline constexpr std::uint8_t kSubFeatures = 30;
+inline constexpr std::uint8_t kSubEmbeddedSignature = 32;
 inline constexpr std::uint8_t kSubIssuerFingerprint = 33;
 inline constexpr std::uint8_t kSubIntendedRecipient = 35;
 inline constexpr std::uint8_t kSubPreferredAead = 39;
