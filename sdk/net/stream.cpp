@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include <boost/asio/as_tuple.hpp>
@@ -115,6 +116,12 @@ Task<Result<>> write_once(ssl::stream<tcp::socket>* tls, bool is_tls, const std:
   co_return Result<>{};
 }
 
+// with_timeout() doesn't know what it timed out; the operations' own errors already say it.
+Error name_timeout(Error error, std::string_view what) {
+  return error.code == Errc::Timeout || error.code == Errc::Cancelled ? error.with_context(what)
+                                                                      : error;
+}
+
 Result<> configure_context(ssl::context& context, const TlsOptions& options) {
   // Chatmail relays require TLS 1.3 on submission; nothing older than 1.2 is acceptable anywhere.
   SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION);
@@ -212,22 +219,32 @@ Task<Result<>> Stream::start_tls() {
       co_return make_error(Errc::Io, "tls: cannot set expected host '" + name + "'");
     }
   }
-  DCBOT_CO_TRY(co_await with_timeout(handshake(&impl_->tls), impl_->io_timeout));
+  auto done = co_await with_timeout(handshake(&impl_->tls), impl_->io_timeout);
+  if (!done) {
+    co_return name_timeout(done.error(), "tls handshake");
+  }
   impl_->is_tls = true;
   co_return Result<>{};
 }
 
 Task<Result<Bytes>> Stream::read_some(std::size_t max_bytes) {
   DCBOT_CHECK(max_bytes > 0, "read_some needs room");
-  co_return co_await with_timeout(read_once(&impl_->tls, impl_->is_tls, max_bytes),
-                                  impl_->io_timeout);
+  auto data =
+      co_await with_timeout(read_once(&impl_->tls, impl_->is_tls, max_bytes), impl_->io_timeout);
+  if (!data) {
+    co_return name_timeout(data.error(), "read");
+  }
+  co_return data;
 }
 
 Task<Result<>> Stream::write_all(Bytes data) {
   for (std::size_t offset = 0; offset < data.size(); offset += kWriteChunk) {
     std::size_t size = std::min(kWriteChunk, data.size() - offset);
-    DCBOT_CO_TRY(co_await with_timeout(
-        write_once(&impl_->tls, impl_->is_tls, data.data() + offset, size), impl_->io_timeout));
+    auto done = co_await with_timeout(
+        write_once(&impl_->tls, impl_->is_tls, data.data() + offset, size), impl_->io_timeout);
+    if (!done) {
+      co_return name_timeout(done.error(), "write");
+    }
   }
   co_return Result<>{};
 }

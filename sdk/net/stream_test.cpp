@@ -208,6 +208,7 @@ TEST(Stream, SilentServerTimesOut) {
   auto out = run(io, read_with_short_timeout(port));
   ASSERT_FALSE(out);
   EXPECT_EQ(out.error().code, Errc::Timeout);
+  EXPECT_EQ(out.error().message, "read: timed out after 100 ms");
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
 }
 

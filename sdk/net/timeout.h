@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <exception>
+#include <string>
 #include <utility>
 #include <variant>
 
@@ -58,7 +59,11 @@ Task<Result<T>> with_timeout(Task<Result<T>> op, Duration timeout) {
   if (std::get<1>(r) == boost::asio::error::operation_aborted) {
     co_return make_error(Errc::Cancelled, "cancelled");
   }
-  co_return make_error(Errc::Timeout, "timed out");
+  co_return make_error(
+      Errc::Timeout,
+      "timed out after "
+          + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count())
+          + " ms");
 }
 
 }  // namespace dcbot::net
