@@ -216,10 +216,11 @@ class Reader {
 
   Result<std::string> password_from_env(const MapEntry& entry) {
     DCBOT_TRY(std::string name, read_nonempty(entry.value, "account.password_env"));
+    // Configs are loaded before any thread starts (STYLE.md §2: one io thread): getenv is safe.
     std::optional<std::string> value;
     if (options_.getenv) {
       value = options_.getenv(name);
-    } else if (const char* env = std::getenv(name.c_str())) {
+    } else if (const char* env = std::getenv(name.c_str())) {  // NOLINT(concurrency-mt-unsafe)
       value = std::string(env);
     }
     if (!value || value->empty()) {
@@ -245,7 +246,7 @@ class Reader {
       if (!starts_with_nocase(a.invite, "dcaccount:")
           && !starts_with_nocase(a.invite, "dclogin:")) {
         return config_error(invite->mark(),
-                            "account.invite: expected a \"dcaccount:\" or \"dclogin:\" URL");
+                            R"(account.invite: expected a "dcaccount:" or "dclogin:" URL)");
       }
       // The URL carries the address, the password and the servers.
       for (const MapEntry& e : *map) {
@@ -259,7 +260,7 @@ class Reader {
     }
     const Value* addr = v.find("addr");
     if (addr == nullptr) {
-      return config_error(v.mark(), "account: missing key \"addr\" (or give \"invite\")");
+      return config_error(v.mark(), R"(account: missing key "addr" (or give "invite"))");
     }
     DCBOT_TRY(a.addr, read_nonempty(*addr, "account.addr"));
     if (!plausible_addr(a.addr)) {
@@ -377,7 +378,7 @@ class Reader {
     }
     if (kind == nullptr) {
       return config_error(v.mark(),
-                          fmt::format("{}: missing key \"builtin\", \"cpp\" or \"lua\"", path));
+                          fmt::format(R"({}: missing key "builtin", "cpp" or "lua")", path));
     }
     DCBOT_TRY(std::string target, read_nonempty(kind->value, join_path(path, kind->key)));
     if (kind->key == "builtin") {

@@ -4,7 +4,6 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
-#include <cstring>
 #include <exception>
 #include <fstream>
 #include <iterator>
@@ -255,7 +254,8 @@ Result<Value> load_yaml_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return make_error(Errc::Config,
-                      fmt::format("{}: cannot read config file: {}", name, std::strerror(errno)));
+                      fmt::format("{}: cannot read config file: {}", name,
+                                  std::error_code(errno, std::generic_category()).message()));
   }
   std::ostringstream content;
   content << in.rdbuf();

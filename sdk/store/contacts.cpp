@@ -116,7 +116,7 @@ Result<void> Contacts::expect_one_change(std::string_view fingerprint) {
 }
 
 Result<void> Contacts::set_verified(std::string_view fingerprint, VerifiedState state,
-                                    std::optional<std::string> verifier_fingerprint) {
+                                    const std::optional<std::string>& verifier_fingerprint) {
   DCBOT_TRY(auto stmt, db_->cached("UPDATE contacts SET verified = ?, verifier_fingerprint = ? "
                                    "WHERE fingerprint = ?"));
   DCBOT_TRY(stmt->bind_all(state, verifier_fingerprint, fingerprint));

@@ -51,7 +51,7 @@ class Contacts {
 
   // Narrow updates for the hot paths; Errc::NotFound if the contact does not exist.
   Result<void> set_verified(std::string_view fingerprint, VerifiedState state,
-                            std::optional<std::string> verifier_fingerprint);
+                            const std::optional<std::string>& verifier_fingerprint);
   Result<void> set_blocked(std::string_view fingerprint, bool blocked);
   Result<void> touch(std::string_view fingerprint, std::int64_t last_seen);
 

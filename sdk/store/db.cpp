@@ -76,8 +76,8 @@ Result<void> Stmt::bind_text(int index, std::string_view value) {
 
 Result<void> Stmt::bind_blob(int index, ByteView value) {
   // A null data pointer would bind NULL, so an empty blob gets a valid one.
-  static const std::uint8_t kEmpty = 0;
-  const void* data = value.empty() ? &kEmpty : value.data();
+  static const std::uint8_t empty_byte = 0;
+  const void* data = value.empty() ? &empty_byte : value.data();
   if (sqlite3_bind_blob64(stmt_, index, data, value.size(), SQLITE_TRANSIENT) != SQLITE_OK) {
     return error("bind");
   }
@@ -142,7 +142,7 @@ std::string Stmt::column_text(int index) const {
   if (p == nullptr) {
     return {};
   }
-  return std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n));
+  return {reinterpret_cast<const char*>(p), static_cast<std::size_t>(n)};
 }
 
 Bytes Stmt::column_blob(int index) const {
@@ -152,7 +152,7 @@ Bytes Stmt::column_blob(int index) const {
     return {};
   }
   const auto* b = static_cast<const std::uint8_t*>(p);
-  return Bytes(b, b + n);
+  return {b, b + n};
 }
 
 std::optional<std::int64_t> Stmt::column_optional_int64(int index) const {

@@ -225,16 +225,14 @@ Result<void> Stmt::bind(int index, const T& value) {
       return bind(index, *value);
     }
     return bind_null(index);
-  } else if constexpr (std::is_enum_v<T>) {
-    return bind_int64(index, static_cast<std::int64_t>(value));
-  } else if constexpr (std::is_integral_v<T>) {
+  } else if constexpr (std::is_enum_v<T> || std::is_integral_v<T>) {
     return bind_int64(index, static_cast<std::int64_t>(value));
   } else if constexpr (std::is_floating_point_v<T>) {
     return bind_double(index, static_cast<double>(value));
   } else if constexpr (std::is_convertible_v<const T&, std::string_view>) {
-    return bind_text(index, std::string_view(value));
+    return bind_text(index, static_cast<std::string_view>(value));
   } else if constexpr (std::is_convertible_v<const T&, ByteView>) {
-    return bind_blob(index, ByteView(value));
+    return bind_blob(index, static_cast<ByteView>(value));
   } else {
     static_assert(detail::kAlwaysFalse<T>, "store::Stmt::bind: unsupported type");
   }

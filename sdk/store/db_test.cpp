@@ -155,7 +155,7 @@ TEST(StoreDb, OpenFailsOnMissingDirectoryAndOnGarbageFile) {
     ASSERT_NE(f, nullptr);
     std::string junk(4096, 'x');
     ASSERT_EQ(std::fwrite(junk.data(), 1, junk.size(), f), junk.size());
-    std::fclose(f);
+    ASSERT_EQ(std::fclose(f), 0);
   }
   auto garbage = Db::open(tmp.path());
   ASSERT_FALSE(garbage);

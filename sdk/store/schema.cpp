@@ -154,10 +154,10 @@ CREATE TABLE plugin_schema (
 }  // namespace
 
 const Migrations& schema() {
-  static const Migrations kSchema({
+  static const Migrations migrations({
       {1, kSchemaV1},
   });
-  return kSchema;
+  return migrations;
 }
 
 Result<Db> open_store(const std::string& path, OpenOptions options) {
