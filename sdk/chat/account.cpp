@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: MIT
+#include "chat/account.h"
+
+#include <utility>
+
+#include "chat/contacts.h"
+#include "chat/schema.h"
+#include "store/account.h"
+#include "store/mailbox.h"
+
+namespace dcbot::chat {
+namespace {
+
+constexpr std::string_view kAddrKey = "addr";
+constexpr std::string_view kNameKey = "displayname";
+constexpr std::string_view kStatusKey = "selfstatus";
+constexpr std::string_view kBotKey = "bot";
+
+}  // namespace
+
+Account::Account(Account&&) noexcept = default;
+Account& Account::operator=(Account&&) noexcept = default;
+Account::~Account() = default;
+
+Result<Account> Account::open(store::Db& db) {
+  DCBOT_TRY(ensure_schema(db));
+  Account account(db);
+  DCBOT_TRY(account.load());
+  return account;
+}
+
+Result<void> Account::load() {
+  store::Settings settings(*db_);
+  DCBOT_TRY(auto addr, settings.get(kAddrKey));
+  DCBOT_TRY(auto name, settings.get(kNameKey));
+  DCBOT_TRY(auto status, settings.get(kStatusKey));
+  DCBOT_TRY(auto bot, settings.get_int(kBotKey));
+  profile_.addr = addr.value_or("");
+  profile_.display_name = name.value_or("");
+  profile_.status = status.value_or("");
+  profile_.bot = bot.value_or(1) != 0;
+  store::OwnKeys keys(*db_);
+  DCBOT_TRY(auto own, keys.default_key());
+  if (own) {
+    DCBOT_TRY(auto key, pgp::SecretKey::from_armored(own->secret_armored));
+    key_ = std::make_unique<pgp::SecretKey>(std::move(key));
+  }
+  return {};
+}
+
+Result<void> Account::set_profile(const Profile& profile) {
+  store::Settings settings(*db_);
+  DCBOT_TRY(settings.set(kAddrKey, profile.addr));
+  DCBOT_TRY(settings.set(kNameKey, profile.display_name));
+  DCBOT_TRY(settings.set(kStatusKey, profile.status));
+  DCBOT_TRY(settings.set_int(kBotKey, profile.bot ? 1 : 0));
+  profile_ = profile;
+  return {};
+}
+
+Result<void> Account::ensure_key(std::int64_t now) {
+  if (key_) {
+    return {};
+  }
+  if (profile_.addr.empty()) {
+    return make_error(Errc::InvalidArgument, "chat: no address configured for key generation");
+  }
+  DCBOT_TRY(auto key, pgp::SecretKey::generate(profile_.addr, {profile_.addr},
+                                               static_cast<std::uint32_t>(now)));
+  return import_key(key, now);
+}
+
+Result<void> Account::import_key(const pgp::SecretKey& key, std::int64_t now) {
+  store::OwnKey row;
+  row.fingerprint = key.certificate().fingerprint_hex();
+  row.secret_armored = key.to_armored();
+  row.public_cert = key.certificate().serialize();
+  row.created = now;
+  row.is_default = true;
+  store::OwnKeys keys(*db_);
+  DCBOT_TRY(auto existing, keys.get(row.fingerprint));
+  if (existing) {
+    DCBOT_TRY(keys.set_default(row.fingerprint));
+  } else {
+    std::optional<store::Txn> txn;
+    if (!db_->in_transaction()) {
+      DCBOT_TRY(auto t, store::Txn::begin(*db_));
+      txn.emplace(std::move(t));
+    }
+    DCBOT_TRY(keys.add(row));
+    if (txn) {
+      DCBOT_TRY(txn->commit());
+    }
+  }
+  key_ = std::make_unique<pgp::SecretKey>(key);
+  return {};
+}
+
+const pgp::SecretKey& Account::key() const {
+  DCBOT_CHECK(key_ != nullptr, "chat: account has no key (call ensure_key first)");
+  return *key_;
+}
+
+std::string Account::fingerprint() const {
+  return key().certificate().fingerprint_hex();
+}
+
+Result<std::int64_t> Account::single_chat(std::string_view contact_fpr, std::int64_t now) {
+  store::Chats chats(*db_);
+  DCBOT_TRY(auto found, chats.find_single(contact_fpr));
+  if (found) {
+    return found->id;
+  }
+  store::Chat chat;
+  chat.type = store::ChatType::Single;
+  chat.created = now;
+  DCBOT_TRY(auto id, chats.add(chat));
+  store::ChatMembers members(*db_);
+  store::ChatMember member;
+  member.chat_id = id;
+  member.contact_fpr = std::string(contact_fpr);
+  member.add_ts = now;
+  DCBOT_TRY(members.set(member));
+  return id;
+}
+
+Result<std::int64_t> Account::queue(const OutgoingMail& mail, std::int64_t now) {
+  store::Outbox outbox(*db_);
+  store::NewOutboxItem item;
+  item.chat_id = mail.chat_id;
+  item.rfc724_mid = mail.rfc724_mid;
+  item.envelope_from = mail.envelope_from;
+  item.recipients = mail.recipients;
+  item.raw = mail.raw;
+  item.created_at = now;
+  return outbox.enqueue(item);
+}
+
+Result<ImportResult> Account::import_contact_key(const pgp::Certificate& cert,
+                                                 std::string_view addr, std::string_view name,
+                                                 KeySource source, std::int64_t now) {
+  DCBOT_TRY(auto result, chat::import_key(*db_, cert, addr, name, source, now));
+  if (result.cert_updated) {
+    cert_cache_.erase(result.contact.fingerprint);
+  }
+  return result;
+}
+
+const pgp::Certificate* Account::contact_certificate(const std::string& fpr) {
+  auto it = cert_cache_.find(fpr);
+  if (it != cert_cache_.end()) {
+    return &it->second;
+  }
+  auto cert = load_certificate(*db_, fpr);
+  if (!cert || !*cert) {
+    return nullptr;
+  }
+  return &cert_cache_.emplace(fpr, std::move(**cert)).first->second;
+}
+
+}  // namespace dcbot::chat

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "base/bytes.h"
+
+// What the chat engine hands back to the runtime: events to dispatch, mails to queue and, for a
+// mail that is not shown, the reason it was dropped. Plain values; nothing here touches the store.
+namespace dcbot::chat {
+
+// A received file. `filename` is sanitised (no directories, no control characters, no leading
+// dot, at most 128 bytes) but the runtime still decides where the bytes are written.
+struct Attachment {
+  std::string filename;
+  std::string mime_type;
+  Bytes data;
+};
+
+// A new chat message from a key contact.
+struct MessageEvent {
+  std::int64_t chat_id = 0;
+  std::int64_t message_id = 0;  // The `messages` row.
+  std::string rfc724_mid;
+  std::string sender_fpr;
+  std::string sender_addr;
+  std::string sender_name;
+  bool verified = false;  // The sender contact was verified by SecureJoin.
+  bool is_bot = false;    // The sender marks its mail `Auto-Submitted: auto-generated`.
+  std::string text;       // Without the `-- ` signature footer.
+  std::vector<Attachment> attachments;
+  std::int64_t timestamp = 0;  // min(Date, now + 60 s), PROTOCOL.md §3.4.
+  std::string in_reply_to;
+};
+
+// A reaction (PROTOCOL.md §3.6). An empty emoji retracts the sender's reaction.
+struct ReactionEvent {
+  std::int64_t chat_id = 0;
+  std::string rfc724_mid;  // Of the reaction mail itself.
+  std::string target_mid;
+  std::string sender_fpr;
+  std::string emoji;
+  std::int64_t timestamp = 0;
+};
+
+// The sender replaced the text of one of its earlier messages (PROTOCOL.md §3.7).
+struct EditEvent {
+  std::int64_t chat_id = 0;
+  std::int64_t message_id = 0;  // The edited row; 0 if the target is unknown here.
+  std::string target_mid;
+  std::string sender_fpr;
+  std::string text;
+  std::int64_t timestamp = 0;
+};
+
+// The sender deleted some of its earlier messages for everyone (PROTOCOL.md §3.7).
+struct DeleteEvent {
+  std::int64_t chat_id = 0;
+  std::vector<std::string> target_mids;
+  std::vector<std::int64_t> message_ids;  // Rows deleted here (targets known locally).
+  std::string sender_fpr;
+  std::int64_t timestamp = 0;
+};
+
+// A contact became verified (emitted by the SecureJoin hook).
+struct ContactVerifiedEvent {
+  std::string fingerprint;
+  std::string addr;
+  std::int64_t chat_id = 0;
+};
+
+using Event =
+    std::variant<MessageEvent, ReactionEvent, EditEvent, DeleteEvent, ContactVerifiedEvent>;
+
+// A finished outgoing mail: what the outbox row and the SMTP transaction need.
+struct OutgoingMail {
+  std::int64_t chat_id = 0;
+  std::int64_t message_id = 0;  // The `messages` row written for it; 0 for hidden mails.
+  std::string envelope_from;
+  std::vector<std::string> recipients;  // Relay addresses (RCPT TO).
+  std::string rfc724_mid;
+  Bytes raw;
+};
+
+// The result of processing one incoming mail. Rows are already written through the Db (see
+// Account::receive for the transaction rule); the rest is for the runtime to perform.
+struct Effects {
+  std::string rfc724_mid;  // Empty when the mail could not be parsed.
+  std::vector<Event> events;
+  std::vector<OutgoingMail> outgoing;  // To queue (e.g. SecureJoin replies).
+  // Why the mail is not shown; empty when it was accepted. Stable lower-case strings that
+  // tests assert on, e.g. "not encrypted", "duplicate message-id".
+  std::string dropped;
+  // Non-fatal notes for the log ("keyupdate merged", "gossip ignored: ...").
+  std::vector<std::string> notes;
+
+  bool is_dropped() const { return !dropped.empty(); }
+};
+
+}  // namespace dcbot::chat

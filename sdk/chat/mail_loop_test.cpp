@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: MIT
+#include <string>
+#include <variant>
+
+#include <gtest/gtest.h>
+
+#include "chat/account.h"
+#include "chat/contacts.h"
+#include "chat/test_loop.h"
+#include "mime/builder.h"
+#include "mime/parser.h"
+#include "pgp/armor.h"
+#include "pgp/message.h"
+#include "store/chats.h"
+#include "store/contacts.h"
+#include "store/mailbox.h"
+#include "store/messages.h"
+
+// Two accounts talking through MailLoop-style delivery: everything an echo bot relies on, and
+// every mail that must be dropped (PROTOCOL.md §1.6, §9).
+namespace dcbot::chat {
+namespace {
+
+using testing::deliver;
+using testing::introduce;
+using testing::load_fixture;
+using testing::make_peer;
+using testing::Peer;
+
+constexpr std::int64_t kNow = 1795395800;
+
+template <class T>
+const T& only_event(const Effects& fx) {
+  EXPECT_EQ(fx.events.size(), 1u) << fx.dropped;
+  if (fx.events.size() != 1 || !std::holds_alternative<T>(fx.events[0])) {
+    throw std::runtime_error("unexpected events; dropped: " + fx.dropped);
+  }
+  return std::get<T>(fx.events[0]);
+}
+
+class MailLoop : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    alice_fixture_ = std::make_unique<testing::Fixture>(load_fixture("alice"));
+    bob_fixture_ = std::make_unique<testing::Fixture>(load_fixture("bob"));
+    alice_ = make_peer(*alice_fixture_, "Alice Bot", true, kNow);
+    bob_ = make_peer(*bob_fixture_, "Bob", false, kNow);
+    alice_chat_ = introduce(alice_, bob_, kNow);
+  }
+
+  // Alice writes to Bob, who has never seen her key: he learns it from the protected Autocrypt
+  // header of the signed mail.
+  OutgoingMail alice_says(std::string_view text, SendOptions options = {}) {
+    if (options.now == 0) {
+      options.now = kNow + 10;
+    }
+    return alice_->build_text(alice_chat_, text, options).value();
+  }
+
+  std::unique_ptr<testing::Fixture> alice_fixture_;
+  std::unique_ptr<testing::Fixture> bob_fixture_;
+  Peer alice_;
+  Peer bob_;
+  std::int64_t alice_chat_ = 0;
+};
+
+TEST_F(MailLoop, TextBothWaysWithUnicodeEmojiAndThreading) {
+  const std::string text = "Grüße 👋 from Alice — ✓";
+  auto mail = alice_says(text);
+  EXPECT_EQ(mail.envelope_from, alice_->profile().addr);
+  EXPECT_EQ(mail.recipients, std::vector<std::string>{bob_->profile().addr});
+  auto fx = deliver(mail, bob_, kNow + 20);
+  const auto& ev = only_event<MessageEvent>(fx);
+  EXPECT_EQ(ev.text, text);
+  EXPECT_EQ(ev.sender_fpr, alice_->fingerprint());
+  EXPECT_EQ(ev.sender_addr, alice_->profile().addr);
+  EXPECT_EQ(ev.sender_name, "Alice Bot");
+  EXPECT_TRUE(ev.is_bot);
+  EXPECT_FALSE(ev.verified);
+  EXPECT_EQ(ev.rfc724_mid, mail.rfc724_mid);
+  EXPECT_EQ(ev.timestamp, kNow + 10);
+  EXPECT_TRUE(ev.in_reply_to.empty());
+  auto contact = store::Contacts(*bob_.db).get(alice_->fingerprint()).value();
+  ASSERT_TRUE(contact);
+  EXPECT_TRUE(contact->is_bot);
+  EXPECT_EQ(contact->display_name, "Alice Bot");
+
+  SendOptions reply;
+  reply.now = kNow + 30;
+  auto answer = bob_->build_text(ev.chat_id, "Hallo zurück 🙂", reply).value();
+  EXPECT_EQ(answer.recipients, std::vector<std::string>{alice_->profile().addr});
+  auto back = deliver(answer, alice_, kNow + 40);
+  const auto& ev2 = only_event<MessageEvent>(back);
+  EXPECT_EQ(ev2.text, "Hallo zurück 🙂");
+  EXPECT_EQ(ev2.chat_id, alice_chat_);
+  EXPECT_EQ(ev2.in_reply_to, mail.rfc724_mid);
+  EXPECT_FALSE(ev2.is_bot);  // Bob's profile is not a bot: no Auto-Submitted.
+  EXPECT_EQ(store::Messages(*alice_.db).list(alice_chat_, 10).value().size(), 2u);
+}
+
+TEST_F(MailLoop, LongTextAndFooterBecomesStatus) {
+  Profile p = alice_->profile();
+  p.status = "I echo what you write";
+  ASSERT_TRUE(alice_->set_profile(p));
+  std::string text;
+  while (text.size() < 10 * 1024) {
+    text += "Zeile mit Ümlauten und Emoji 🚀 ";
+    text += std::to_string(text.size());
+    text += '\n';
+  }
+  text.pop_back();
+  auto fx = deliver(alice_says(text), bob_, kNow + 20);
+  EXPECT_EQ(only_event<MessageEvent>(fx).text, text);
+  EXPECT_EQ(contact_status(*bob_.db, alice_->fingerprint()).value(), "I echo what you write");
+}
+
+TEST_F(MailLoop, AttachmentsKeepBytesAndNonAsciiNames) {
+  SendOptions options;
+  Bytes binary;
+  for (int i = 0; i < 70000; ++i) {
+    binary.push_back(static_cast<std::uint8_t>((i * 7919) & 0xff));
+  }
+  options.attachments.push_back(Attachment{"Größe résumé.bin", "", binary});
+  options.attachments.push_back(Attachment{"../evil/notes.txt", "text/plain", to_bytes("a\r\nb")});
+  auto fx = deliver(alice_says("two files", options), bob_, kNow + 20);
+  const auto& ev = only_event<MessageEvent>(fx);
+  EXPECT_EQ(ev.text, "two files");
+  ASSERT_EQ(ev.attachments.size(), 2u);
+  EXPECT_EQ(ev.attachments[0].filename, "Größe résumé.bin");
+  EXPECT_EQ(ev.attachments[0].mime_type, "application/octet-stream");
+  EXPECT_EQ(ev.attachments[0].data, binary);
+  EXPECT_EQ(ev.attachments[1].filename, "notes.txt");
+  EXPECT_EQ(ev.attachments[1].data, to_bytes("a\r\nb"));
+}
+
+TEST_F(MailLoop, ReactionEditAndDelete) {
+  auto mail = alice_says("original text");
+  auto fx = deliver(mail, bob_, kNow + 20);
+  const auto bob_chat = only_event<MessageEvent>(fx).chat_id;
+
+  auto reaction = bob_->build_reaction(bob_chat, mail.rfc724_mid, "👍", kNow + 30).value();
+  EXPECT_EQ(reaction.message_id, 0);
+  auto rfx = deliver(reaction, alice_, kNow + 31);
+  const auto& r = only_event<ReactionEvent>(rfx);
+  EXPECT_EQ(r.emoji, "👍");
+  EXPECT_EQ(r.target_mid, mail.rfc724_mid);
+  EXPECT_EQ(r.sender_fpr, bob_->fingerprint());
+  EXPECT_EQ(r.chat_id, alice_chat_);
+
+  auto edit = alice_->build_edit(alice_chat_, mail.rfc724_mid, "edited ✏ text", kNow + 40).value();
+  auto efx = deliver(edit, bob_, kNow + 41);
+  const auto& e = only_event<EditEvent>(efx);
+  EXPECT_EQ(e.target_mid, mail.rfc724_mid);
+  EXPECT_EQ(e.text, "edited ✏ text");
+  EXPECT_EQ(efx.dropped, "edit request applied");
+  auto row = store::Messages(*bob_.db).find_by_mid(mail.rfc724_mid).value();
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->text, "edited ✏ text");
+  EXPECT_EQ(store::Messages(*alice_.db).find_by_mid(mail.rfc724_mid).value()->text,
+            "edited ✏ text");
+
+  // Bob cannot edit Alice's message.
+  EXPECT_FALSE(bob_->build_edit(bob_chat, mail.rfc724_mid, "x", kNow + 42));
+
+  auto del = alice_->build_delete(alice_chat_, mail.rfc724_mid, kNow + 50).value();
+  auto dfx = deliver(del, bob_, kNow + 51);
+  const auto& d = only_event<DeleteEvent>(dfx);
+  EXPECT_EQ(d.target_mids, std::vector<std::string>{mail.rfc724_mid});
+  EXPECT_EQ(d.message_ids.size(), 1u);
+  EXPECT_FALSE(store::Messages(*bob_.db).find_by_mid(mail.rfc724_mid).value());
+  EXPECT_FALSE(store::Messages(*alice_.db).find_by_mid(mail.rfc724_mid).value());
+}
+
+TEST_F(MailLoop, DuplicatesAreDropped) {
+  auto mail = alice_says("once");
+  EXPECT_EQ(deliver(mail, bob_, kNow + 20).events.size(), 1u);
+  auto again = deliver(mail, bob_, kNow + 21);
+  EXPECT_TRUE(again.events.empty());
+  EXPECT_EQ(again.dropped, "duplicate message-id");
+}
+
+TEST_F(MailLoop, EphemeralTimerIsRememberedAndMirrored) {
+  store::Chats alice_chats(*alice_.db);
+  auto chat = alice_chats.get(alice_chat_).value().value();
+  chat.ephemeral_timer = 3600;
+  ASSERT_TRUE(alice_chats.update(chat));
+  auto fx = deliver(alice_says("vanishing"), bob_, kNow + 20);
+  const auto bob_chat = only_event<MessageEvent>(fx).chat_id;
+  EXPECT_EQ(store::Chats(*bob_.db).get(bob_chat).value()->ephemeral_timer, 3600);
+  SendOptions reply;
+  reply.now = kNow + 30;
+  auto answer = bob_->build_text(bob_chat, "ok", reply).value();
+  chat.ephemeral_timer = 0;
+  ASSERT_TRUE(alice_chats.update(chat));
+  deliver(answer, alice_, kNow + 40);
+  EXPECT_EQ(alice_chats.get(alice_chat_).value()->ephemeral_timer, 3600);
+}
+
+TEST_F(MailLoop, PreMessageJoinsItsPostMessage) {
+  const std::string post_mid = "5511bec9-0000-4000-8000-000000000001@localhost";
+  Account::Draft pre;
+  pre.chat_id = alice_chat_;
+  pre.now = kNow + 10;
+  pre.root = mime::text_part("big file caption");
+  pre.headers.push_back({"Chat-Post-Message-ID", "<" + post_mid + ">"});
+  pre.headers.push_back(
+      {"Chat-Post-Message-Metadata", R"({"size":200000,"viewtype":"File","filename":"big.bin"})"});
+  pre.hidden = true;
+  auto pre_fx = deliver(alice_->build(pre).value(), bob_, kNow + 20);
+  EXPECT_TRUE(pre_fx.events.empty());
+  EXPECT_EQ(pre_fx.dropped, "pre-message: waiting for post-message");
+
+  Account::Draft post;
+  post.chat_id = alice_chat_;
+  post.now = kNow + 11;
+  post.rfc724_mid = post_mid;
+  post.post_message = true;
+  const Bytes big(200000, 0x5a);
+  std::vector<mime::Entity> parts;
+  parts.push_back(mime::text_part(""));
+  parts.push_back(mime::attachment_part("application/octet-stream", "big.bin", big));
+  post.root = mime::multipart("mixed", std::move(parts), "b0undary-for-test");
+  auto post_mail = alice_->build(post).value();
+  EXPECT_NE(to_string(post_mail.raw).find("Chat-Is-Post-Message: 1"), std::string::npos);
+  auto fx = deliver(post_mail, bob_, kNow + 21);
+  const auto& ev = only_event<MessageEvent>(fx);
+  EXPECT_EQ(ev.rfc724_mid, post_mid);
+  EXPECT_EQ(ev.text, "big file caption");
+  ASSERT_EQ(ev.attachments.size(), 1u);
+  EXPECT_EQ(ev.attachments[0].data, big);
+}
+
+// --- mails that must be dropped ---------------------------------------------------------------
+
+std::string replace_once(std::string s, std::string_view from, std::string_view to) {
+  const auto at = s.find(from);
+  if (at != std::string::npos) {
+    s.replace(at, from.size(), to);
+  }
+  return s;
+}
+
+TEST_F(MailLoop, PlaintextAndGarbageAreDropped) {
+  auto fx = bob_->receive(as_bytes("From: <alice@relay.test>\r\nTo: <bob@relay.test>\r\n"
+                                   "Message-ID: <p1@x>\r\nSubject: hi\r\nChat-Version: 1.0\r\n\r\n"
+                                   "hello"),
+                          kNow)
+                .value();
+  EXPECT_EQ(fx.dropped, "not encrypted");
+  EXPECT_TRUE(fx.events.empty());
+  auto garbage = bob_->receive(as_bytes("\x01\x02 this is : not\r\n a mail\xff"), kNow).value();
+  EXPECT_TRUE(garbage.is_dropped());
+  auto empty = bob_->receive(ByteView{}, kNow).value();
+  EXPECT_TRUE(empty.is_dropped());
+  // The legacy SecureJoin request is recognised but needs the SecureJoin hook.
+  auto sj = bob_->receive(as_bytes("From: <carol@relay.test>\r\nMessage-ID: <sj1@x>\r\n"
+                                   "Secure-Join: vc-request\r\nSecure-Join-Invitenumber: abc\r\n"
+                                   "Content-Type: multipart/mixed; boundary=\"B\"\r\n\r\n--B\r\n"
+                                   "Content-Type: text/plain\r\n\r\nSecure-Join: vc-request\r\n"
+                                   "--B--\r\n"),
+                          kNow)
+                .value();
+  EXPECT_EQ(sj.dropped, "securejoin request: no securejoin handler");
+}
+
+TEST_F(MailLoop, LegacySecureJoinRequestReachesTheHook) {
+  bool called = false;
+  Hooks hooks;
+  hooks.securejoin = [&](Account&, const IncomingMail& in, Effects& fx) -> Result<bool> {
+    called = true;
+    EXPECT_FALSE(in.encrypted);
+    EXPECT_EQ(in.from.addr, "carol@relay.test");
+    EXPECT_EQ(in.headers->value("Secure-Join-Invitenumber"), "abc");
+    fx.dropped = "securejoin: handled";
+    return true;
+  };
+  bob_->set_hooks(hooks);
+  auto sj = bob_->receive(as_bytes("From: <carol@relay.test>\r\nMessage-ID: <sj2@x>\r\n"
+                                   "Secure-Join: vg-request\r\nSecure-Join-Invitenumber: abc\r\n"
+                                   "\r\nSecure-Join: vg-request\r\n"),
+                          kNow)
+                .value();
+  EXPECT_TRUE(called);
+  EXPECT_EQ(sj.dropped, "securejoin: handled");
+}
+
+TEST_F(MailLoop, TamperedCiphertextIsDropped) {
+  auto mail = alice_says("do not touch");
+  auto root = mime::parse(mail.raw).value();
+  const auto parts = mime::encrypted_parts(root).value();
+  const std::string armored_text = to_string(parts.payload->body);
+  auto armored = pgp::armor_decode(armored_text).value();
+  armored.data[armored.data.size() - 40] ^= 0x01;
+  const std::string forged = pgp::armor_encode(armored.data, pgp::ArmorKind::Message);
+  std::string raw = to_string(mail.raw);
+  const auto begin = raw.find("-----BEGIN PGP MESSAGE-----");
+  const auto end =
+      raw.find("-----END PGP MESSAGE-----") + std::string("-----END PGP MESSAGE-----\r\n").size();
+  raw.replace(begin, end - begin, forged);
+  auto fx = bob_->receive(as_bytes(raw), kNow + 20).value();
+  EXPECT_EQ(fx.dropped, "decryption failed");
+  EXPECT_TRUE(fx.events.empty());
+  // The genuine mail is still accepted afterwards (the tampered copy did not mark it seen).
+  EXPECT_EQ(deliver(mail, bob_, kNow + 21).events.size(), 1u);
+}
+
+// An encrypted mail around a hand-made inner part.
+std::string wrap(std::string_view inner_from, ByteView ciphertext, std::string_view outer_from,
+                 std::string_view mid) {
+  mime::OuterHeaders outer;
+  outer.from_addr = std::string(outer_from);
+  outer.date = kNow;
+  outer.message_id = std::string(mid);
+  (void)inner_from;
+  return mime::build_encrypted_message(
+      outer, pgp::armor_encode(ciphertext, pgp::ArmorKind::Message), "bndry-test-123");
+}
+
+std::string inner_text(std::string_view from, std::string_view mid, std::string_view text) {
+  return "From: <" + std::string(from) + ">\r\nMessage-ID: <" + std::string(mid)
+         + ">\r\nDate: Mon, 23 Nov 2026 01:13:22 +0000\r\nChat-Version: 1.0\r\n"
+           "Content-Type: text/plain; charset=\"utf-8\"; protected-headers=\"v1\"; "
+           "hp=\"cipher\"\r\n\r\n"
+         + std::string(text) + "\r\n";
+}
+
+TEST_F(MailLoop, UnsignedEncryptedMailIsDropped) {
+  Hooks hooks;
+  hooks.symmetric_passwords = [] {
+    return std::vector<std::string>{"shared secret"};
+  };
+  bob_->set_hooks(hooks);
+  const std::string from = alice_->profile().addr;
+  auto ct = pgp::encrypt_symmetric(as_bytes(inner_text(from, "u1@localhost", "unsigned hi")),
+                                   "shared secret", nullptr, {})
+                .value();
+  auto fx = bob_->receive(as_bytes(wrap(from, ct, from, "u1@localhost")), kNow).value();
+  EXPECT_EQ(fx.dropped, "unsigned");
+  // Unsigned with an outer From that differs from the inner one: forged (§1.6).
+  auto ct2 = pgp::encrypt_symmetric(as_bytes(inner_text(from, "u2@localhost", "forged")),
+                                    "shared secret", nullptr, {})
+                 .value();
+  auto fx2 =
+      bob_->receive(as_bytes(wrap(from, ct2, "mallory@evil.test", "u2@localhost")), kNow).value();
+  EXPECT_EQ(fx2.dropped, "forged from: unsigned mail with differing outer from");
+}
+
+TEST_F(MailLoop, SignedByUnknownKeyIsDropped) {
+  auto carol = load_fixture("carol");
+  const pgp::Certificate* to[] = {&bob_->key().certificate()};
+  auto ct = pgp::encrypt(as_bytes(inner_text(carol.addr, "c1@localhost", "who am I")), carol.key,
+                         to, {true, static_cast<std::uint32_t>(kNow)})
+                .value();
+  auto fx = bob_->receive(as_bytes(wrap(carol.addr, ct, carol.addr, "c1@localhost")), kNow).value();
+  EXPECT_EQ(fx.dropped, "signed by unknown key");
+  EXPECT_FALSE(store::Contacts(*bob_.db).get(carol.key.certificate().fingerprint_hex()).value());
+}
+
+TEST_F(MailLoop, ForgedOuterFromOfSignedMailIsAttributedToTheSigner) {
+  auto mail = alice_says("the server rewrote my From");
+  std::string raw = replace_once(to_string(mail.raw), "From: <" + alice_->profile().addr + ">",
+                                 "From: <mallory@evil.test>");
+  ASSERT_NE(raw.find("mallory@evil.test"), std::string::npos);
+  auto fx = bob_->receive(as_bytes(raw), kNow + 20).value();
+  const auto& ev = only_event<MessageEvent>(fx);
+  EXPECT_EQ(ev.sender_fpr, alice_->fingerprint());
+  EXPECT_EQ(ev.sender_addr, alice_->profile().addr);
+  EXPECT_TRUE(store::Contacts(*bob_.db).find_by_addr("mallory@evil.test").value().empty());
+}
+
+TEST_F(MailLoop, GossipIsOnlyTakenForAddressesInTo) {
+  auto carol = load_fixture("carol");
+  // Alice (known to Bob after one mail) gossips Carol's key while Carol is not in To.
+  deliver(alice_says("hi"), bob_, kNow + 20);
+  Account::Draft d;
+  d.chat_id = alice_chat_;
+  d.now = kNow + 30;
+  d.root = mime::text_part("gossip attempt");
+  d.text = "gossip attempt";
+  d.headers.push_back(
+      {"Autocrypt-Gossip",
+       mime::autocrypt_value(carol.addr, carol.key.certificate().serialize(), true)});
+  deliver(alice_->build(d).value(), bob_, kNow + 31);
+  EXPECT_FALSE(store::Contacts(*bob_.db).get(carol.key.certificate().fingerprint_hex()).value());
+}
+
+TEST_F(MailLoop, RowsJoinTheCallersTransaction) {
+  auto mail = alice_says("rolled back");
+  {
+    auto txn = store::Txn::begin(*bob_.db).value();
+    auto fx = bob_->receive(mail.raw, kNow + 20).value();
+    EXPECT_EQ(fx.events.size(), 1u);
+    txn.rollback();
+  }
+  // Nothing was kept, so the replay after a crash is processed again.
+  auto fx = deliver(mail, bob_, kNow + 21);
+  EXPECT_EQ(fx.events.size(), 1u);
+}
+
+TEST_F(MailLoop, QueueWritesAnOutboxRow) {
+  auto mail = alice_says("queued");
+  const auto id = alice_->queue(mail, kNow + 10).value();
+  auto row = store::Outbox(*alice_.db).get(id).value();
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->rfc724_mid, mail.rfc724_mid);
+  EXPECT_EQ(row->recipients, mail.recipients);
+  EXPECT_EQ(row->raw, mail.raw);
+  EXPECT_EQ(row->chat_id, alice_chat_);
+}
+
+}  // namespace
+}  // namespace dcbot::chat

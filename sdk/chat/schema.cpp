@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: MIT
+#include "chat/schema.h"
+
+#include <optional>
+#include <string_view>
+
+#include "store/account.h"
+
+namespace dcbot::chat {
+namespace {
+
+constexpr std::string_view kVersionKey = "chat.schema_version";
+
+// Step 1. Message-IDs are stored without angle brackets, fingerprints as upper-case hex.
+constexpr std::string_view kStep1 = R"sql(
+CREATE TABLE chat_contact_status (
+  fingerprint TEXT PRIMARY KEY NOT NULL,
+  status      TEXT NOT NULL DEFAULT '',
+  updated     INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE chat_message_meta (
+  rfc724_mid TEXT PRIMARY KEY NOT NULL,
+  subject    TEXT NOT NULL DEFAULT '',
+  refs       TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE chat_reactions (
+  target_mid  TEXT NOT NULL,
+  contact_fpr TEXT NOT NULL,
+  emoji       TEXT NOT NULL,
+  timestamp   INTEGER NOT NULL,
+  PRIMARY KEY (target_mid, contact_fpr)
+);
+CREATE TABLE chat_pre_messages (
+  post_mid   TEXT PRIMARY KEY NOT NULL,
+  pre_mid    TEXT NOT NULL,
+  chat_id    INTEGER NOT NULL,
+  sender_fpr TEXT NOT NULL,
+  text       TEXT NOT NULL DEFAULT '',
+  metadata   TEXT NOT NULL DEFAULT '',
+  timestamp  INTEGER NOT NULL
+);
+CREATE TABLE chat_deleted_mids (
+  rfc724_mid TEXT PRIMARY KEY NOT NULL,
+  sender_fpr TEXT NOT NULL,
+  deleted_at INTEGER NOT NULL
+);
+)sql";
+
+constexpr std::string_view kSteps[] = {kStep1};
+
+}  // namespace
+
+Result<void> ensure_schema(store::Db& db) {
+  store::Settings settings(db);
+  DCBOT_TRY(auto stored, settings.get_int(kVersionKey));
+  const std::int64_t have = stored.value_or(0);
+  if (have > kChatSchemaVersion) {
+    return make_error(Errc::Unsupported, "chat: schema: database written by a newer dcbot");
+  }
+  for (std::int64_t version = have + 1; version <= kChatSchemaVersion; ++version) {
+    std::optional<store::Txn> txn;
+    if (!db.in_transaction()) {
+      DCBOT_TRY(auto t, store::Txn::begin(db));
+      txn.emplace(std::move(t));
+    }
+    DCBOT_TRY(db.exec(kSteps[version - 1]));
+    DCBOT_TRY(settings.set_int(kVersionKey, version));
+    if (txn) {
+      DCBOT_TRY(txn->commit());
+    }
+  }
+  return {};
+}
+
+}  // namespace dcbot::chat
