@@ -345,6 +345,51 @@ TEST_F(MailLoop, UnsignedEncryptedMailIsDropped) {
   EXPECT_EQ(fx2.dropped, "forged from: unsigned mail with differing outer from");
 }
 
+std::string keyupdate_inner(const testing::Fixture& who, std::string_view mid) {
+  // §1.8: the 2.62 keyupdate layout, unsigned, with the sender's protected Autocrypt header.
+  return "From: <" + who.addr + ">\r\nMessage-ID: <" + std::string(mid) + ">\r\nAutocrypt: "
+         + mime::autocrypt_value(who.addr, who.key.certificate().serialize())
+         + "\r\nContent-Type: multipart/report; report-type=disposition-notification; "
+           "protected-headers=\"v1\"; hp=\"cipher\"; boundary=\"K\"\r\n"
+           "To: \"hidden-recipients\": ;\r\nSubject: Keyupdate\r\n\r\n--K\r\n"
+           "Content-Type: text/plain; charset=\"utf-8\"\r\n\r\n"
+           "This message updates the sender's encryption key and relay list.\r\n--K\r\n"
+           "Content-Type: message/disposition-notification\r\n\r\n"
+           "Disposition: automatic-action/MDN-sent-automatically; processed\r\n--K--\r\n";
+}
+
+TEST_F(MailLoop, UnsignedAsymmetricMailAndKeyupdates) {
+  const pgp::Certificate* to[] = {&bob_->key().certificate()};
+  const std::string from = alice_->profile().addr;
+  auto ct = pgp::encrypt_to(as_bytes(inner_text(from, "a1@localhost", "no signature")), to, nullptr,
+                            {false, static_cast<std::uint32_t>(kNow)})
+                .value();
+  auto fx = bob_->receive(as_bytes(wrap(from, ct, from, "a1@localhost")), kNow).value();
+  EXPECT_EQ(fx.dropped, "unsigned");
+
+  // A keyupdate for a key Bob does not know cannot introduce it.
+  auto carol = load_fixture("carol");
+  auto ct2 = pgp::encrypt_to(as_bytes(keyupdate_inner(carol, "k1@localhost")), to, nullptr,
+                             {false, static_cast<std::uint32_t>(kNow)})
+                 .value();
+  auto fx2 =
+      bob_->receive(as_bytes(wrap(carol.addr, ct2, carol.addr, "k1@localhost")), kNow).value();
+  EXPECT_EQ(fx2.dropped, "keyupdate");
+  EXPECT_TRUE(fx2.events.empty());
+  EXPECT_EQ(fx2.notes, std::vector<std::string>{"keyupdate for an unknown key ignored"});
+  EXPECT_FALSE(store::Contacts(*bob_.db).get(carol.key.certificate().fingerprint_hex()).value());
+
+  // Once Bob knows Alice's key, her keyupdate is merged (and still not shown).
+  deliver(alice_says("hi"), bob_, kNow + 20);
+  auto ct3 = pgp::encrypt_to(as_bytes(keyupdate_inner(*alice_fixture_, "k2@localhost")), to,
+                             nullptr, {false, static_cast<std::uint32_t>(kNow)})
+                 .value();
+  auto fx3 = bob_->receive(as_bytes(wrap(from, ct3, from, "k2@localhost")), kNow + 30).value();
+  EXPECT_EQ(fx3.dropped, "keyupdate");
+  EXPECT_TRUE(fx3.events.empty());
+  EXPECT_EQ(fx3.notes, std::vector<std::string>{"keyupdate merged"});
+}
+
 TEST_F(MailLoop, SignedByUnknownKeyIsDropped) {
   auto carol = load_fixture("carol");
   const pgp::Certificate* to[] = {&bob_->key().certificate()};
