@@ -300,6 +300,11 @@ class Reader {
     if (const Value* smtp = v.find("smtp")) {
       DCBOT_TRY(a.smtp, server(*smtp, "account.smtp", false));
     }
+    for (std::optional<ServerConfig>* s : {&a.imap, &a.smtp}) {
+      if (*s && (*s)->user.empty()) {
+        (*s)->user = a.addr;
+      }
+    }
     return a;
   }
 

@@ -28,7 +28,7 @@ struct ServerConfig {
   std::string host{};
   std::uint16_t port = 0;  // Defaults from security: IMAP 993/143, SMTP 465/587 (plain: 25).
   Security security = Security::Tls;
-  std::string user{};  // Login name; the account address if not given.
+  std::string user{};  // Login name; set to the account address when not given.
 
   friend bool operator==(const ServerConfig&, const ServerConfig&) = default;
 };

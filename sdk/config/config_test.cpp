@@ -92,8 +92,10 @@ TEST_F(ConfigFiles, ParsesTheFullExample) {
   EXPECT_EQ(c.account->addr, "echo@relay.test");
   EXPECT_EQ(c.account->password, "secret");
   EXPECT_EQ(c.account->password_source, PasswordSource::Inline);
-  EXPECT_EQ(c.account->imap,
-            (ServerConfig{.host = "127.0.0.1", .port = 1143, .security = Security::Plain}));
+  EXPECT_EQ(c.account->imap, (ServerConfig{.host = "127.0.0.1",
+                                           .port = 1143,
+                                           .security = Security::Plain,
+                                           .user = "echo@relay.test"}));
   EXPECT_EQ(
       c.account->smtp,
       (ServerConfig{

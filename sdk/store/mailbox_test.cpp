@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "store/mailbox.h"
 
+#include <filesystem>
+
 #include <gtest/gtest.h>
 
 #include "store/schema.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace dcbot::store {
 namespace {
@@ -128,6 +133,49 @@ TEST_F(StoreMailbox, InboxBeginAttemptThenFailureCountsOnce) {
   EXPECT_EQ(*inbox.begin_attempt(m.id), InboxState::New);
   EXPECT_EQ(*inbox.record_failure(m.id, "decrypt failed"), InboxState::Tombstoned);
   EXPECT_EQ((*inbox.get(m.id))->attempts, 3);
+}
+
+// The fetch loop's contract: once add() returned, the mail survives a crash, so deleting the
+// server copy is safe. The child process dies without closing anything.
+TEST(StoreMailboxCrash, AddedMailSurvivesCrashAndRefetchIsRecognised) {
+  std::filesystem::path dir = std::filesystem::path(DCBOT_BINARY_DIR) / "test_tmp" / "store";
+  std::filesystem::create_directories(dir);
+  std::string path = (dir / "inbox_crash.sqlite").string();
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::filesystem::remove(path + suffix);
+  }
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    auto db = open_store(path);
+    if (!db) {
+      _exit(1);
+    }
+    Inbox inbox(*db);
+    if (!inbox.add(9, 42, as_bytes("raw mail"), 1)) {
+      _exit(2);
+    }
+    // A half-done processing transaction dies with the process.
+    auto txn = Txn::begin(*db);
+    auto pending = inbox.next_pending();
+    if (!txn || !pending || !*pending || !inbox.mark_processed((*pending)->id)) {
+      _exit(3);
+    }
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+
+  auto db = open_store(path);
+  ASSERT_TRUE(db) << db.error().to_string();
+  Inbox inbox(*db);
+  auto pending = *inbox.next_pending();
+  ASSERT_TRUE(pending);
+  EXPECT_EQ(to_string(pending->raw), "raw mail");
+  EXPECT_EQ(pending->state, InboxState::New);
+  EXPECT_FALSE(inbox.add(9, 42, as_bytes("raw mail"), 2)->inserted);
 }
 
 NewOutboxItem item(std::int64_t chat, std::string mid) {
