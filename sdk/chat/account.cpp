@@ -6,6 +6,7 @@
 #include "chat/contacts.h"
 #include "chat/schema.h"
 #include "store/account.h"
+#include "store/contacts.h"
 #include "store/mailbox.h"
 
 namespace dcbot::chat {
@@ -40,10 +41,13 @@ Result<void> Account::load() {
   profile_.status = status.value_or("");
   profile_.bot = bot.value_or(1) != 0;
   store::OwnKeys keys(*db_);
-  DCBOT_TRY(auto own, keys.default_key());
-  if (own) {
-    DCBOT_TRY(auto key, pgp::SecretKey::from_armored(own->secret_armored));
-    key_ = std::make_unique<pgp::SecretKey>(std::move(key));
+  DCBOT_TRY(auto own, keys.list());
+  for (const auto& row : own) {
+    DCBOT_TRY(auto key, pgp::SecretKey::from_armored(row.secret_armored));
+    if (row.is_default) {
+      key_ = std::make_unique<pgp::SecretKey>(key);
+    }
+    decrypt_keys_.push_back(std::make_unique<pgp::SecretKey>(std::move(key)));
   }
   return {};
 }
@@ -93,6 +97,9 @@ Result<void> Account::import_key(const pgp::SecretKey& key, std::int64_t now) {
     }
   }
   key_ = std::make_unique<pgp::SecretKey>(key);
+  if (!existing) {
+    decrypt_keys_.push_back(std::make_unique<pgp::SecretKey>(key));
+  }
   return {};
 }
 
@@ -140,22 +147,26 @@ Result<ImportResult> Account::import_contact_key(const pgp::Certificate& cert,
                                                  std::string_view addr, std::string_view name,
                                                  KeySource source, std::int64_t now) {
   DCBOT_TRY(auto result, chat::import_key(*db_, cert, addr, name, source, now));
-  if (result.cert_updated) {
-    cert_cache_.erase(result.contact.fingerprint);
-  }
   return result;
 }
 
 const pgp::Certificate* Account::contact_certificate(const std::string& fpr) {
-  auto it = cert_cache_.find(fpr);
-  if (it != cert_cache_.end()) {
-    return &it->second;
-  }
-  auto cert = load_certificate(*db_, fpr);
-  if (!cert || !*cert) {
+  store::Contacts contacts(*db_);
+  auto contact = contacts.get(fpr);
+  if (!contact || !*contact || !(*contact)->public_cert) {
     return nullptr;
   }
-  return &cert_cache_.emplace(fpr, std::move(**cert)).first->second;
+  const Bytes& stored = *(*contact)->public_cert;
+  auto it = cert_cache_.find(fpr);
+  if (it != cert_cache_.end() && it->second.stored == stored) {
+    return &it->second.cert;
+  }
+  auto cert = pgp::Certificate::parse(stored);
+  if (!cert) {
+    return nullptr;
+  }
+  cert_cache_.insert_or_assign(fpr, CachedCert{stored, std::move(*cert)});
+  return &cert_cache_.at(fpr).cert;
 }
 
 }  // namespace dcbot::chat

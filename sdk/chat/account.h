@@ -153,10 +153,19 @@ class Account {
 
   store::Db* db_;
   Profile profile_;
-  std::unique_ptr<pgp::SecretKey> key_;
+  std::unique_ptr<pgp::SecretKey> key_;  // The default key: signs and is published.
+  // Every own key, the default included: all of them decrypt (keys may have been rotated).
+  std::vector<std::unique_ptr<pgp::SecretKey>> decrypt_keys_;
   Hooks hooks_;
-  // Parsed contact certificates (parsing verifies every binding, so it is worth keeping).
-  std::map<std::string, pgp::Certificate> cert_cache_;
+
+  // Parsed contact certificates (parsing verifies every binding, so it is worth keeping), with
+  // the stored bytes they came from: a hit is used only while the row still holds those bytes.
+  struct CachedCert {
+    Bytes stored;
+    pgp::Certificate cert;
+  };
+
+  std::map<std::string, CachedCert> cert_cache_;
 };
 
 // One outgoing 1:1 chat mail before encryption.

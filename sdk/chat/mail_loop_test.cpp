@@ -442,6 +442,19 @@ TEST_F(MailLoop, RowsJoinTheCallersTransaction) {
   EXPECT_EQ(fx.events.size(), 1u);
 }
 
+TEST_F(MailLoop, OldOwnKeysStillDecryptAfterRotation) {
+  auto fresh = load_fixture("carol");
+  ASSERT_TRUE(bob_->import_key(fresh.key, kNow + 5));
+  EXPECT_EQ(bob_->fingerprint(), fresh.key.certificate().fingerprint_hex());
+  // Alice still encrypts to Bob's previous key.
+  auto fx = deliver(alice_says("to your old key"), bob_, kNow + 20);
+  EXPECT_EQ(only_event<MessageEvent>(fx).text, "to your old key");
+  // And after reopening from the store.
+  auto reopened = Account::open(*bob_.db).value();
+  auto fx2 = reopened.receive(alice_says("again").raw, kNow + 30).value();
+  EXPECT_EQ(only_event<MessageEvent>(fx2).text, "again");
+}
+
 TEST_F(MailLoop, QueueWritesAnOutboxRow) {
   auto mail = alice_says("queued");
   const auto id = alice_->queue(mail, kNow + 10).value();

@@ -252,8 +252,6 @@ Result<Effects> Account::receive(ByteView raw, std::int64_t now) {
   }
   auto effects = receive_in_txn(raw, now);
   if (!effects) {
-    // The rows are rolled back (here or by the caller): forget certificates read meanwhile.
-    cert_cache_.clear();
     return std::move(effects).error().with_context("chat: receive");
   }
   if (txn) {
@@ -337,7 +335,10 @@ Result<Effects> Account::receive_in_txn(ByteView raw, std::int64_t now) {
   }
   const std::vector<std::string> passwords =
       hooks_.symmetric_passwords ? hooks_.symmetric_passwords() : std::vector<std::string>{};
-  const pgp::SecretKey* keys[] = {key_.get()};
+  std::vector<const pgp::SecretKey*> keys;
+  for (const auto& k : decrypt_keys_) {
+    keys.push_back(k.get());
+  }
   auto decrypted = pgp::decrypt(armored->data, keys, passwords, verifiers);
   if (!decrypted) {
     fx.dropped = "decryption failed";
@@ -462,16 +463,21 @@ Result<Effects> Account::receive_in_txn(ByteView raw, std::int64_t now) {
   }
 
   const std::string signer = hex_upper(sig->signer);
-  const std::string own_fpr = fingerprint();
-  if (signer == own_fpr) {
+  const bool own_signer =
+      std::any_of(decrypt_keys_.begin(), decrypt_keys_.end(),
+                  [&](const auto& k) { return k->fingerprint() == sig->signer; });
+  if (own_signer) {
     fx.dropped = "sent by ourselves";
     return fx;
   }
   // §1.6, SECURITY.md "identity misbinding": IRFs that do not name us mean "not for us".
-  const auto own = key_->fingerprint();
-  if (!sig->intended_recipients.empty()
-      && std::find(sig->intended_recipients.begin(), sig->intended_recipients.end(), own)
-             == sig->intended_recipients.end()) {
+  const bool for_us =
+      std::any_of(sig->intended_recipients.begin(), sig->intended_recipients.end(),
+                  [&](const pgp::Fingerprint& f) {
+                    return std::any_of(decrypt_keys_.begin(), decrypt_keys_.end(),
+                                       [&](const auto& k) { return k->fingerprint() == f; });
+                  });
+  if (!sig->intended_recipients.empty() && !for_us) {
     fx.dropped = "not intended for us";
     return fx;
   }
