@@ -59,18 +59,10 @@ Error at_path(const Value& v, std::string_view path, const Error& e) {
 
 // Unknown keys are errors so that typos never silently fall back to defaults.
 Result<const Value::Map*> expect_map(const Value& v, std::string_view path, Keys allowed) {
-  auto map = v.as_map();
-  if (!map) {
+  if (auto map = v.as_map(); !map) {
     return at_path(v, path, map.error());
   }
-  for (const MapEntry& e : **map) {
-    if (std::find(allowed.begin(), allowed.end(), e.key) == allowed.end()) {
-      std::string where = path.empty() ? std::string("at top level") : fmt::format("in {}", path);
-      return config_error(e.key_mark, fmt::format("unknown key \"{}\" {} (expected one of: {})",
-                                                  e.key, where, fmt::join(allowed, ", ")));
-    }
-  }
-  return *map;
+  return v.as_map_with_keys(path, allowed);
 }
 
 std::string join_path(std::string_view parent, std::string_view key) {

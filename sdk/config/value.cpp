@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "config/value.h"
 
+#include <algorithm>
 #include <utility>
 
 #include <fmt/format.h>
@@ -150,6 +151,19 @@ Result<const Value::Map*> Value::as_map() const {
     return m;
   }
   return error(fmt::format("expected a map, {}", got(*this)));
+}
+
+Result<const Value::Map*> Value::as_map_with_keys(
+    std::string_view where, std::initializer_list<std::string_view> allowed) const {
+  DCBOT_TRY(const Map* map, as_map());
+  for (const MapEntry& e : *map) {
+    if (std::find(allowed.begin(), allowed.end(), e.key) == allowed.end()) {
+      std::string place = where.empty() ? std::string("at top level") : fmt::format("in {}", where);
+      return config_error(e.key_mark, fmt::format("unknown key \"{}\" {} (expected one of: {})",
+                                                  e.key, place, fmt::join(allowed, ", ")));
+    }
+  }
+  return map;
 }
 
 const Value* Value::find(std::string_view key) const {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -75,6 +76,12 @@ class Value {
   Result<std::string> as_string() const;
   Result<const List*> as_list() const;
   Result<const Map*> as_map() const;
+
+  // For schema checks (the host's and plugins'): a map whose keys are all in `allowed`. Otherwise
+  // Errc::Config at the first unknown key: `unknown key "x" in <where> (expected one of: a, b)`,
+  // or "at top level" when `where` is empty.
+  Result<const Map*> as_map_with_keys(std::string_view where,
+                                      std::initializer_list<std::string_view> allowed) const;
 
   // The scalar's source text (empty for lists, maps and null).
   [[nodiscard]] const std::string& text() const { return text_; }

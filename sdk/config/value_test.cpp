@@ -61,5 +61,24 @@ TEST(ConfigValue, ListsAndMaps) {
   EXPECT_EQ(Value::string("x", at(1, 1)).find("a"), nullptr);
 }
 
+TEST(ConfigValue, MapWithKeysReportsTheFirstUnknownKey) {
+  Value::Map entries;
+  entries.push_back({"text", at(4, 5), Value::string("hi", at(4, 11))});
+  entries.push_back({"delai", at(5, 5), Value::integer(3, "3", at(5, 12))});
+  Value m = Value::map(std::move(entries), at(4, 5));
+  auto ok = m.as_map_with_keys("welcome", {"text", "delai"});
+  ASSERT_TRUE(ok);
+  EXPECT_EQ((*ok)->size(), 2u);
+  auto bad = m.as_map_with_keys("welcome", {"text", "delay"});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, Errc::Config);
+  EXPECT_EQ(bad.error().message,
+            "bot.yaml:5:5: unknown key \"delai\" in welcome (expected one of: text, delay)");
+  EXPECT_EQ(m.as_map_with_keys("", {"text"}).error().message,
+            "bot.yaml:5:5: unknown key \"delai\" at top level (expected one of: text)");
+  EXPECT_EQ(Value::null(at(1, 1)).as_map_with_keys("x", {}).error().message,
+            "bot.yaml:1:1: expected a map, got null");
+}
+
 }  // namespace
 }  // namespace dcbot::config
