@@ -152,10 +152,10 @@ TEST(Invite, NamesAreShortenedWithUnderscore) {
   invite.addr = "a@b.test";
   invite.name = "A very long bot name indeed, really";
   const std::string link = format_invite(invite);
-  EXPECT_NE(link.find("&n=A+very+long+bot+name+inde_"), std::string::npos) << link;
+  EXPECT_NE(link.find("&n=A+very+long+bot+name+ind_"), std::string::npos) << link;
   auto parsed = parse_invite(link);
   ASSERT_TRUE(parsed);
-  EXPECT_EQ(parsed->name, "A very long bot name inde\u2026");
+  EXPECT_EQ(parsed->name, "A very long bot name ind\u2026");
 }
 
 TEST(Invite, RejectsMalformedLinks) {
