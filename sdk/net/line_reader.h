@@ -11,7 +11,7 @@
 
 namespace dcbot::net {
 
-inline constexpr std::size_t kDefaultMaxLineLength = 64 * 1024;
+inline constexpr std::size_t kDefaultMaxLineLength = std::size_t{64} * 1024;
 
 // A buffered reader over a Stream it owns, for line-based protocols: read_line() for
 // CRLF-terminated lines (a bare LF ends a line too) and read_exact() for IMAP literals. Writes go

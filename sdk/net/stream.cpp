@@ -28,7 +28,7 @@ namespace {
 
 constexpr auto kUseAwaitable = asio::as_tuple(asio::use_awaitable);
 // Large writes are cut into chunks so that each gets its own deadline.
-constexpr std::size_t kWriteChunk = 64 * 1024;
+constexpr std::size_t kWriteChunk = std::size_t{64} * 1024;
 
 bool is_ip_address(const std::string& host) {
   boost::system::error_code ec;
@@ -117,7 +117,7 @@ Task<Result<>> write_once(ssl::stream<tcp::socket>* tls, bool is_tls, const std:
 }
 
 // with_timeout() doesn't know what it timed out; the operations' own errors already say it.
-Error name_timeout(Error error, std::string_view what) {
+Error name_timeout(const Error& error, std::string_view what) {
   return error.code == Errc::Timeout || error.code == Errc::Cancelled ? error.with_context(what)
                                                                       : error;
 }

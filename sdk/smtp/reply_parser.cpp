@@ -10,7 +10,7 @@ namespace dcbot::smtp {
 namespace {
 
 // Longest partial line feed() keeps; RFC 5321 §4.5.3.1.5 allows 512, real servers send more.
-constexpr std::size_t kMaxPartialLine = 64 * 1024;
+constexpr std::size_t kMaxPartialLine = std::size_t{64} * 1024;
 
 bool is_digit(char c) {
   return c >= '0' && c <= '9';
