@@ -97,7 +97,9 @@ enum class OutboxState : std::int64_t { Queued = 0, Sent = 1, Failed = 2 };
 
 // A mail to queue.
 struct NewOutboxItem {
-  std::int64_t chat_id = 0;  // Mails of one chat are sent in queue order; 0 = no chat.
+  // Mails of one chat are sent in queue order. 0 = no chat; such mails are ordered among
+  // themselves too.
+  std::int64_t chat_id = 0;
   std::string rfc724_mid{};
   std::string envelope_from{};
   std::vector<std::string> recipients{};
