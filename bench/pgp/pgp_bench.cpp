@@ -3,6 +3,7 @@
 // encrypt+sign and decrypt+verify of a 2 KiB chat message and a 1 MiB attachment, and the bare
 // primitives one such message costs (one X25519, one Ed25519 sign / verify, AES-OCB over the same
 // bytes). After the run it prints "decrypt+verify 2 KiB / sum of its primitives" (goal: 1.5x).
+#include <array>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -21,8 +22,8 @@ namespace dcbot {
 namespace {
 
 constexpr std::uint32_t kNow = 1800000000;
-constexpr std::size_t kSmall = 2 * 1024;
-constexpr std::size_t kLarge = 1024 * 1024;
+constexpr std::size_t kSmall = std::size_t{2} * 1024;
+constexpr std::size_t kLarge = std::size_t{1024} * 1024;
 
 struct Fixture {
   pgp::SecretKey alice = *pgp::SecretKey::generate("alice@relay.test", {}, kNow);
@@ -54,7 +55,7 @@ void bm_keygen(benchmark::State& state) {
 void bm_encrypt_sign(benchmark::State& state) {
   const Fixture& f = fixture();
   Bytes text = payload(static_cast<std::size_t>(state.range(0)));
-  const pgp::Certificate* to[] = {&f.bob.certificate()};
+  std::array to{&f.bob.certificate()};
   for (auto _ : state) {
     auto msg = pgp::encrypt(text, f.alice, to, {.compress = false, .now = kNow});
     benchmark::DoNotOptimize(msg);
@@ -68,10 +69,10 @@ void bm_encrypt_sign(benchmark::State& state) {
 void decrypt_verify(benchmark::State& state, bool own_copy) {
   const Fixture& f = fixture();
   Bytes text = payload(static_cast<std::size_t>(state.range(0)));
-  const pgp::Certificate* to[] = {&f.bob.certificate()};
+  std::array to{&f.bob.certificate()};
   Bytes msg = *pgp::encrypt(text, f.alice, to, {.compress = false, .now = kNow});
-  const pgp::SecretKey* keys[] = {own_copy ? &f.alice : &f.bob};
-  const pgp::Certificate* verifiers[] = {&f.alice.certificate()};
+  std::array keys{own_copy ? &f.alice : &f.bob};
+  std::array verifiers{&f.alice.certificate()};
   for (auto _ : state) {
     auto dec = pgp::decrypt(msg, keys, {}, verifiers);
     if (!dec || !dec->is_signed()) {

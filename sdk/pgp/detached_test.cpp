@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "pgp/detached.h"
 
+#include <array>
+
 #include <gtest/gtest.h>
 
 #include "crypto/ed25519.h"
@@ -28,7 +30,7 @@ TEST(PgpDetached, SignVerifyRoundTrip) {
   Bytes data = to_bytes("detached payload\n");
   auto sig = sign_detached(data, k.alice, kNow);
   ASSERT_TRUE(sig) << sig.error().message;
-  const Certificate* both[] = {&k.bob.certificate(), &k.alice.certificate()};
+  std::array both{&k.bob.certificate(), &k.alice.certificate()};
   auto infos = verify_detached(data, *sig, both);
   ASSERT_TRUE(infos) << infos.error().message;
   ASSERT_EQ(infos->size(), 1u);
@@ -36,7 +38,7 @@ TEST(PgpDetached, SignVerifyRoundTrip) {
   EXPECT_EQ((*infos)[0].signer, k.alice.fingerprint());
   EXPECT_EQ((*infos)[0].created, kNow);
   // The wrong certificate reports the issuer without validity.
-  const Certificate* bob[] = {&k.bob.certificate()};
+  std::array bob{&k.bob.certificate()};
   infos = verify_detached(data, *sig, bob);
   ASSERT_TRUE(infos);
   EXPECT_FALSE((*infos)[0].valid);
@@ -54,7 +56,7 @@ TEST(PgpDetached, SeveralSignaturesInOneInput) {
   Bytes data = to_bytes("two signers");
   Bytes sigs = *sign_detached(data, k.alice, kNow);
   append(sigs, *sign_detached(data, k.bob, kNow + 1));
-  const Certificate* bob[] = {&k.bob.certificate()};
+  std::array bob{&k.bob.certificate()};
   auto infos = verify_detached(data, sigs, bob);
   ASSERT_TRUE(infos);
   ASSERT_EQ(infos->size(), 2u);
@@ -65,7 +67,7 @@ TEST(PgpDetached, SeveralSignaturesInOneInput) {
 
 TEST(PgpDetached, RejectsNonSignatureInput) {
   const Keys& k = keys();
-  const Certificate* alice[] = {&k.alice.certificate()};
+  std::array alice{&k.alice.certificate()};
   EXPECT_EQ(verify_detached(to_bytes("x"), {}, alice).error().code, Errc::Parse);
   Bytes cert = k.alice.certificate().serialize();
   EXPECT_EQ(verify_detached(to_bytes("x"), cert, alice).error().code, Errc::Parse);
@@ -74,25 +76,25 @@ TEST(PgpDetached, RejectsNonSignatureInput) {
 
 TEST(PgpEncryptTo, UnsignedToRecipientsOnly) {
   const Keys& k = keys();
-  const Certificate* to[] = {&k.bob.certificate()};
+  std::array to{&k.bob.certificate()};
   auto msg = encrypt_to(to_bytes("hi bob"), to, nullptr, {.now = kNow});
   ASSERT_TRUE(msg) << msg.error().message;
   auto packets = parse_packets(*msg);
   ASSERT_TRUE(packets);
   ASSERT_EQ(packets->size(), 2u);  // One PKESK: no own key is added.
-  const SecretKey* bob[] = {&k.bob};
+  std::array bob{&k.bob};
   auto dec = decrypt(*msg, bob, {}, {});
   ASSERT_TRUE(dec) << dec.error().message;
   EXPECT_EQ(dec->plaintext, to_bytes("hi bob"));
   EXPECT_TRUE(dec->signatures.empty());
-  const SecretKey* alice[] = {&k.alice};
+  std::array alice{&k.alice};
   EXPECT_EQ(decrypt(*msg, alice, {}, {}).error().code, Errc::Crypto);
   EXPECT_EQ(encrypt_to(to_bytes("x"), {}, nullptr, {}).error().code, Errc::InvalidArgument);
 }
 
 TEST(PgpEncryptTo, SignedAndProfileFollowsRecipients) {
   const Keys& k = keys();
-  const Certificate* to[] = {&k.bob.certificate(), &k.old.certificate()};
+  std::array to{&k.bob.certificate(), &k.old.certificate()};
   auto msg = encrypt_to(to_bytes("mixed"), to, &k.alice, {.compress = true, .now = kNow});
   ASSERT_TRUE(msg) << msg.error().message;
   auto packets = parse_packets(*msg);
@@ -100,8 +102,8 @@ TEST(PgpEncryptTo, SignedAndProfileFollowsRecipients) {
   ASSERT_EQ(packets->size(), 3u);
   EXPECT_EQ((*packets)[0].body[0], 3);  // PKESK v3: one recipient lacks SEIPDv2.
   EXPECT_EQ((*packets)[2].body[0], 1);  // SEIPD v1.
-  const SecretKey* old[] = {&k.old};
-  const Certificate* verifiers[] = {&k.alice.certificate()};
+  std::array old{&k.old};
+  std::array verifiers{&k.alice.certificate()};
   auto dec = decrypt(*msg, old, {}, verifiers);
   ASSERT_TRUE(dec) << dec.error().message;
   EXPECT_TRUE(dec->is_signed());
@@ -111,7 +113,7 @@ TEST(PgpEncryptTo, SignedAndProfileFollowsRecipients) {
 
 TEST(PgpInlineSigned, RoundTripAndTamper) {
   const Keys& k = keys();
-  const Certificate* alice[] = {&k.alice.certificate()};
+  std::array alice{&k.alice.certificate()};
   for (bool compress : {false, true}) {
     auto msg = sign_inline(to_bytes("signed text"), k.alice, {.compress = compress, .now = kNow});
     ASSERT_TRUE(msg) << msg.error().message;

@@ -27,7 +27,7 @@ const fs::path& work_root() {
 
 std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 void write_file(const fs::path& p, const std::string& data) {
@@ -45,7 +45,8 @@ std::string quote(const std::string& s) {
 
 // The full path of `name` on PATH, or empty.
 std::string which(const std::string& name) {
-  const char* path = std::getenv("PATH");
+  // The test is single-threaded: getenv and system are safe here.
+  const char* path = std::getenv("PATH");  // NOLINT(concurrency-mt-unsafe)
   std::string rest = path == nullptr ? "" : path;
   while (!rest.empty()) {
     auto colon = rest.find(':');
@@ -76,7 +77,7 @@ Proc run(const fs::path& dir, const std::vector<std::string>& argv, const fs::pa
   }
   cmd += "<" + quote(in.empty() ? "/dev/null" : in.string()) + " >" + quote(out.string()) + " 2>"
          + quote(err.string());
-  int status = std::system(cmd.c_str());
+  int status = std::system(cmd.c_str());  // NOLINT(concurrency-mt-unsafe)
   Proc r;
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   r.out = read_file(out);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "sop.h"
 
+#include <array>
 #include <cstdio>
 #include <ctime>
 #include <exception>
@@ -202,6 +203,7 @@ Outcome<std::vector<pgp::SecretKey>> load_keys(const std::vector<std::string>& p
 template <class T>
 std::vector<const T*> pointers(const std::vector<T>& items) {
   std::vector<const T*> out;
+  out.reserve(items.size());
   for (const T& item : items) {
     out.push_back(&item);
   }
@@ -625,7 +627,7 @@ std::optional<Verb> declare(CLI::App& app, std::string_view verb, Options& o) {
 
 int run_verb(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: dcbot-sop <verb> [options] [args]\n");
+    fmt::print(stderr, "usage: dcbot-sop <verb> [options] [args]\n");
     return kUnsupportedSubcommand;
   }
   std::string_view verb = argv[1];
@@ -634,7 +636,7 @@ int run_verb(int argc, char** argv) {
   app.allow_windows_style_options(false);
   auto run_fn = declare(app, verb, o);
   if (!run_fn) {
-    std::fprintf(stderr, "dcbot-sop: unsupported subcommand %s\n", argv[1]);
+    fmt::print(stderr, "dcbot-sop: unsupported subcommand {}\n", verb);
     return kUnsupportedSubcommand;
   }
   try {
@@ -642,15 +644,15 @@ int run_verb(int argc, char** argv) {
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::RequiredError& e) {
-    std::fprintf(stderr, "dcbot-sop %s: %s\n", argv[1], e.what());
+    fmt::print(stderr, "dcbot-sop {}: {}\n", verb, e.what());
     return kMissingArg;
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "dcbot-sop %s: %s\n", argv[1], e.what());
+    fmt::print(stderr, "dcbot-sop {}: {}\n", verb, e.what());
     return kUnsupportedOption;
   }
   auto r = (*run_fn)(o);
   if (!r) {
-    std::fprintf(stderr, "dcbot-sop %s: %s\n", argv[1], r.error().message.c_str());
+    fmt::print(stderr, "dcbot-sop {}: {}\n", verb, r.error().message);
     return r.error().code;
   }
   return kOk;
@@ -663,9 +665,9 @@ int run(int argc, char** argv) {
   try {
     return run_verb(argc, argv);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "dcbot-sop: internal error: %s\n", e.what());
+    fmt::print(stderr, "dcbot-sop: internal error: {}\n", e.what());
   } catch (...) {
-    std::fprintf(stderr, "dcbot-sop: internal error\n");
+    fmt::print(stderr, "dcbot-sop: internal error\n");
   }
   return kGenericError;
 }
