@@ -346,6 +346,17 @@ std::string header(const IncomingMail& mail, std::string_view name) {
   return mail.headers->value(name).value_or("");
 }
 
+// The time the engine received the mail. Hooks get no `now`, but the engine marks the Message-ID
+// seen at `now` before calling them; the Date header is the sender's claim and could be
+// backdated to make an old AUTH look fresh.
+Result<std::int64_t> receive_time(store::Db& db, const IncomingMail& mail) {
+  DCBOT_TRY(auto stmt, db.cached("SELECT seen_at FROM seen_message_ids WHERE rfc724_mid = ?"));
+  DCBOT_TRY(stmt->bind_all(mail.rfc724_mid));
+  DCBOT_TRY(auto step, stmt->step());
+  return step == store::Step::Row ? std::max(stmt->column_int64(0), mail.timestamp)
+                                  : mail.timestamp;
+}
+
 Result<bool> is_blocked(store::Db& db, std::string_view fpr) {
   store::Contacts contacts(db);
   DCBOT_TRY(auto contact, contacts.get(fpr));
@@ -478,8 +489,9 @@ Result<bool> on_request_with_auth(Account& account, const IncomingMail& mail, Ef
     return ignore(fx, "vc-request-with-auth: blocked contact");
   }
   // §5.1: an old AUTH still completes the join but no longer verifies.
-  const bool verify = options.verification_timeout == 0
-                      || mail.timestamp < token->created + options.verification_timeout;
+  DCBOT_TRY(auto received, receive_time(db, mail));
+  const bool verify =
+      options.verification_timeout == 0 || received < token->created + options.verification_timeout;
   if (verify) {
     DCBOT_TRY(mark_verified(account, fpr));
   }

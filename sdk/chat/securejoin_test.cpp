@@ -333,7 +333,8 @@ class RequestWithAuthVariants : public ::testing::Test {
     chat_ = testing::introduce(user_, bot_, kNow);
   }
 
-  Effects send(std::vector<mime::HeaderField> headers, bool gossip) {
+  Effects send(std::vector<mime::HeaderField> headers, bool gossip,
+               std::int64_t receive_at = kNow + 5) {
     Account::Draft d;
     d.chat_id = chat_;
     d.now = kNow + 1;
@@ -347,7 +348,7 @@ class RequestWithAuthVariants : public ::testing::Test {
                                                      bot_->key().certificate().serialize(), true)});
     }
     auto mail = user_->build(d).value();
-    return deliver(mail, bot_);
+    return deliver_at(mail, bot_, receive_at);
   }
 
   std::vector<mime::HeaderField> good_headers() {
@@ -374,6 +375,17 @@ TEST_F(RequestWithAuthVariants, WellFormedOneVerifies) {
   Effects fx = send(good_headers(), true);
   ASSERT_NE(verified_event(fx), nullptr) << fx.dropped;
   EXPECT_EQ(fx.outgoing.size(), 1u);
+}
+
+// The joiner's Date header claims a time within the AUTH's validity; what counts is when we
+// received the mail.
+TEST_F(RequestWithAuthVariants, BackdatedMailDoesNotRefreshAnOldAuth) {
+  Effects fx = send(good_headers(), true, kNow + kVerificationTimeout + 100);
+  EXPECT_EQ(fx.outgoing.size(), 1u) << fx.dropped;
+  EXPECT_EQ(verified_event(fx), nullptr);
+  auto c = store::Contacts(*bot_.db).get(user_->fingerprint()).value();
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->verified, store::VerifiedState::Unverified);
 }
 
 TEST_F(RequestWithAuthVariants, MissingSelfGossipIsIgnored) {
