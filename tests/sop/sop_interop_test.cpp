@@ -278,6 +278,25 @@ TEST_P(PeerMatrix, OurSignedEncryptTheirDecryptAndVerify) {
   encrypt_decrypt(ours(), them_, "bob.cert", "bob.key", "alice.key", "alice.cert");
 }
 
+// The core compresses chat messages with ZLIB (PROTOCOL.md §1.3): SOP profile "chatmail".
+TEST_P(PeerMatrix, OurCompressedSignedEncryptTheirDecryptAndVerify) {
+  Proc e = sop(ours(),
+               {"encrypt", "--profile=chatmail", "--sign-with=" + file("alice.key").string(),
+                file("bob.cert").string()},
+               "msg.txt", "z.asc");
+  ASSERT_EQ(e.code, 0) << e.err;
+  fs::remove(file("verifications.txt"));
+  Proc d = sop(them_,
+               {"decrypt", "--verify-with=" + file("alice.cert").string(),
+                "--verify-out=" + file("verifications.txt").string(), file("bob.key").string()},
+               "z.asc");
+  ASSERT_EQ(d.code, 0) << d.err;
+  std::string expected = read_file(file("msg.txt"));
+  EXPECT_EQ(d.out, them_.name == "gosop" ? lf_only(expected) : expected);
+  EXPECT_NE(read_file(file("verifications.txt")).find(fingerprint_of("alice.cert")),
+            std::string::npos);
+}
+
 TEST_P(PeerMatrix, TheirSignOurVerify) {
   sign_verify(them_, ours(), "alice.key", "alice.cert");
 }

@@ -301,7 +301,7 @@ struct Options {
   std::string not_after = "now";
   std::string profile = "default";
   std::vector<std::string> user_ids;
-  bool list_profiles = false;
+  std::string list_subcommand;  // list-profiles: the verb asked about.
 };
 
 Outcome<void> cmd_version(const Options&) {
@@ -336,11 +336,20 @@ Outcome<void> cmd_generate_key(const Options& o) {
   return emit(bin, pgp::ArmorKind::PrivateKey, !o.no_armor);
 }
 
-Outcome<void> cmd_list_profiles(const Options&) {
-  return write_stdout(
-      as_bytes("default: chatmail: Ed25519Legacy + cv25519, features SEIPDv1+SEIPDv2 (0x09)\n"
-               "chatmail: alias for default\n"
-               "rfc4880: the same key advertising SEIPDv1 only (0x01)\n"));
+// SOP list-profiles (§3.3): the first profile listed is the default.
+Outcome<void> cmd_list_profiles(const Options& o) {
+  if (o.list_subcommand == "generate-key") {
+    return write_stdout(
+        as_bytes("default: the core's key: Ed25519Legacy + cv25519, features SEIPDv1+v2 (0x09)\n"
+                 "chatmail: alias for default\n"
+                 "rfc4880: the same key advertising SEIPDv1 only (0x01)\n"));
+  }
+  if (o.list_subcommand == "encrypt") {
+    return write_stdout(
+        as_bytes("default: uncompressed; SEIPDv2 if every certificate advertises it, else v1\n"
+                 "chatmail: ZLIB-compressed like the core's chat messages, same rule\n"));
+  }
+  return fail(kUnsupportedProfile, "no profiles for " + o.list_subcommand);
 }
 
 Outcome<void> cmd_extract_cert(const Options& o) {
@@ -403,7 +412,7 @@ Outcome<void> cmd_encrypt(const Options& o) {
   if (o.as != "binary") {
     return fail(kUnsupportedOption, "only --as=binary is supported");
   }
-  if (o.profile != "default") {
+  if (o.profile != "default" && o.profile != "chatmail") {
     return fail(kUnsupportedProfile, "unknown profile " + o.profile);
   }
   if (o.files.empty() && o.passwords.empty()) {
@@ -423,7 +432,7 @@ Outcome<void> cmd_encrypt(const Options& o) {
   if (signer != nullptr) {
     DCBOT_TRY(check_can_sign(*signer));
   }
-  pgp::EncryptOptions options{.compress = false, .now = now_seconds()};
+  pgp::EncryptOptions options{.compress = o.profile == "chatmail", .now = now_seconds()};
   Result<Bytes> msg = make_error(Errc::Internal, "unreachable");
   if (!o.passwords.empty()) {
     DCBOT_TRY(auto password, read_password(o.passwords[0]));
@@ -562,7 +571,7 @@ std::optional<Verb> declare(CLI::App& app, std::string_view verb, Options& o) {
     return cmd_version;
   }
   if (verb == "list-profiles") {
-    app.add_option("subcommand")->required();
+    app.add_option("subcommand", o.list_subcommand)->required();
     return cmd_list_profiles;
   }
   if (verb == "generate-key") {
