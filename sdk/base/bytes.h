@@ -15,11 +15,11 @@ using Bytes = std::vector<std::uint8_t>;
 using ByteView = std::span<const std::uint8_t>;
 
 inline Bytes to_bytes(std::string_view s) {
-  return Bytes(s.begin(), s.end());
+  return {s.begin(), s.end()};
 }
 
 inline std::string to_string(ByteView b) {
-  return std::string(b.begin(), b.end());
+  return {b.begin(), b.end()};
 }
 
 // A view of a string's bytes without copying; valid while `s` lives.
