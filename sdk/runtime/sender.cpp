@@ -42,7 +42,7 @@ std::chrono::seconds retry_delay(int attempts, std::chrono::seconds min, std::ch
   return std::chrono::seconds(base.count() / 2 + jitter);
 }
 
-Sender::Sender(asio::any_io_executor executor, store::Db& db, TransportConfig transport,
+Sender::Sender(const asio::any_io_executor& executor, store::Db& db, TransportConfig transport,
                SenderOptions options, SenderCallbacks callbacks)
     : db_(&db),
       transport_(std::move(transport)),
@@ -50,7 +50,7 @@ Sender::Sender(asio::any_io_executor executor, store::Db& db, TransportConfig tr
       callbacks_(std::move(callbacks)),
       limiter_(options.send_per_minute, options.send_burst),
       backoff_(options.backoff_min, options.backoff_max),
-      wakeup_(std::move(executor)),
+      wakeup_(executor),
       rng_(std::random_device{}()) {}
 
 Sender::~Sender() = default;

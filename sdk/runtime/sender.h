@@ -76,7 +76,7 @@ std::chrono::seconds retry_delay(int attempts, std::chrono::seconds min, std::ch
 // (set_recipients) or reported. Lives on the io thread; `db` must outlive it.
 class Sender {
  public:
-  Sender(boost::asio::any_io_executor executor, store::Db& db, TransportConfig transport,
+  Sender(const boost::asio::any_io_executor& executor, store::Db& db, TransportConfig transport,
          SenderOptions options, SenderCallbacks callbacks);
   Sender(const Sender&) = delete;
   Sender& operator=(const Sender&) = delete;

@@ -11,7 +11,7 @@ namespace dcbot::runtime {
 namespace asio = boost::asio;
 
 struct StopSignal::Impl {
-  explicit Impl(asio::any_io_executor executor) : timer(std::move(executor)) {
+  explicit Impl(const asio::any_io_executor& executor) : timer(executor) {
     timer.expires_at(asio::steady_timer::time_point::max());
   }
 
@@ -20,8 +20,8 @@ struct StopSignal::Impl {
   bool requested = false;
 };
 
-StopSignal::StopSignal(asio::any_io_executor executor)
-    : impl_(std::make_unique<Impl>(std::move(executor))) {}
+StopSignal::StopSignal(const asio::any_io_executor& executor)
+    : impl_(std::make_unique<Impl>(executor)) {}
 
 StopSignal::~StopSignal() = default;
 
@@ -43,15 +43,14 @@ Task<void> StopSignal::wait() {
 }
 
 struct Wakeup::Impl {
-  explicit Impl(asio::any_io_executor executor) : timer(std::move(executor)) {}
+  explicit Impl(const asio::any_io_executor& executor) : timer(executor) {}
 
   asio::steady_timer timer;
   bool pending = false;
   bool waiting = false;
 };
 
-Wakeup::Wakeup(asio::any_io_executor executor)
-    : impl_(std::make_unique<Impl>(std::move(executor))) {}
+Wakeup::Wakeup(const asio::any_io_executor& executor) : impl_(std::make_unique<Impl>(executor)) {}
 
 Wakeup::~Wakeup() = default;
 

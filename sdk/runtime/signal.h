@@ -16,7 +16,7 @@ namespace dcbot::runtime {
 // ends, then the engine drains. Any number of coroutines may wait at the same time.
 class StopSignal {
  public:
-  explicit StopSignal(boost::asio::any_io_executor executor);
+  explicit StopSignal(const boost::asio::any_io_executor& executor);
   StopSignal(const StopSignal&) = delete;
   StopSignal& operator=(const StopSignal&) = delete;
   ~StopSignal();
@@ -39,7 +39,7 @@ class StopSignal {
 // not lost.
 class Wakeup {
  public:
-  explicit Wakeup(boost::asio::any_io_executor executor);
+  explicit Wakeup(const boost::asio::any_io_executor& executor);
   Wakeup(const Wakeup&) = delete;
   Wakeup& operator=(const Wakeup&) = delete;
   ~Wakeup();
