@@ -43,19 +43,27 @@ struct IncomingMail {
   std::vector<mime::Mailbox> to;
   std::string rfc724_mid;
   std::int64_t timestamp = 0;
+  std::int64_t now = 0;  // The receive time the engine was called with.
 };
 
 // Extension points. A hook returns true when it consumed the mail (its effects are in `effects`);
 // false lets the engine drop it with its default reason. Errors abort processing of the mail.
 using MailHook = std::function<Result<bool>(Account&, const IncomingMail&, Effects&)>;
 
+// A hook that attributes a mail to a chat: returns the chat id the mail goes on in as an ordinary
+// message (text, reaction, edit, ...), or 0 when it consumed the mail (fx.dropped says why, e.g.
+// a group system message whose effects are events).
+using ChatHook = std::function<Result<std::int64_t>(Account&, const IncomingMail&, Effects&)>;
+
 struct Hooks {
   // SecureJoin steps: the unencrypted legacy `vc-request`/`vg-request` (unsigned, `encrypted`
   // false) and every encrypted mail with a `Secure-Join` header (signed, or symmetric unsigned
   // `vc-request-pubkey`).
   MailHook securejoin;
-  // Signed mails with `Chat-Group-ID` or `Chat-List-ID`.
-  MailHook group;
+  // Signed mails with `Chat-Group-ID` or `Chat-List-ID` (group.h install_groups). Also
+  // SecureJoin mails of a group that the securejoin hook left unconsumed without a reason
+  // (`vg-member-added` is an ordinary group message, §5.4).
+  ChatHook group;
   // Signed webxdc status updates (multipart/report; report-type=status-update).
   MailHook webxdc;
   // Passwords to try on symmetric (SKESK) mails: pending joins, channel secrets, own AUTH tokens.
@@ -127,7 +135,7 @@ class Account {
   // Builders (PROTOCOL.md §3.1, §3.2). Each writes the `messages` row (state OutPending; none for
   // hidden reactions/deletes) and returns the finished mail; queue() puts it in the outbox.
   // Errc::NotFound for an unknown chat or target, Errc::InvalidArgument for a chat without a
-  // member key, Errc::Unsupported for groups (not yet).
+  // member key (or a group we are not a member of), Errc::Unsupported for channels.
   Result<OutgoingMail> build_text(std::int64_t chat_id, std::string_view text, SendOptions options);
   Result<OutgoingMail> build_reaction(std::int64_t chat_id, std::string_view target_mid,
                                       std::string_view emoji, std::int64_t now);
@@ -185,6 +193,11 @@ struct Account::Draft {
   std::string rfc724_mid;   // Empty: a new `<uuid>@localhost`.
   // A post-message (§8): `Chat-Is-Post-Message: 1` inside and outside.
   bool post_message = false;
+  // Group mails (group.cpp): a member listed first in To (the added member, §4.3), members that
+  // get the mail without being in To (the removed member), and gossip of every member's key.
+  std::string group_first_fpr;
+  std::vector<std::string> group_extra_fprs;
+  bool group_gossip = false;
 };
 
 }  // namespace dcbot::chat

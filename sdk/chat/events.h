@@ -72,8 +72,61 @@ struct ContactVerifiedEvent {
   std::int64_t chat_id = 0;
 };
 
+// Group events (group.h, PROTOCOL.md §4). `actor_fpr` is the member whose mail made the change.
+
+// We became a member of a group: it was created here by a member's first mail, or a member
+// (or a SecureJoin inviter) added us.
+struct GroupJoinedEvent {
+  std::int64_t chat_id = 0;
+  std::string grpid;
+  std::string name;
+  std::string actor_fpr;
+  std::vector<std::string> member_fprs;  // Current members, ourselves excluded.
+};
+
+// Another contact became a member.
+struct MemberAddedEvent {
+  std::int64_t chat_id = 0;
+  std::string fingerprint;
+  std::string addr;
+  std::string actor_fpr;
+};
+
+// A member was removed; `left` when it removed itself (Chat-Group-Member-Removed naming the
+// sender, §4.3).
+struct MemberRemovedEvent {
+  std::int64_t chat_id = 0;
+  std::string fingerprint;
+  std::string addr;
+  std::string actor_fpr;
+  bool left = false;
+};
+
+// A member removed us: we no longer receive or send in this group.
+struct GroupRemovedEvent {
+  std::int64_t chat_id = 0;
+  std::string actor_fpr;
+};
+
+// The group name changed (last writer wins by Chat-Group-Name-Timestamp, §3.5).
+struct GroupRenamedEvent {
+  std::int64_t chat_id = 0;
+  std::string old_name;
+  std::string new_name;
+  std::string actor_fpr;
+};
+
+// The group avatar changed (`Chat-Content: group-avatar-changed`); an empty image: removed.
+struct GroupAvatarEvent {
+  std::int64_t chat_id = 0;
+  std::string actor_fpr;
+  Bytes image;
+};
+
 using Event =
-    std::variant<MessageEvent, ReactionEvent, EditEvent, DeleteEvent, ContactVerifiedEvent>;
+    std::variant<MessageEvent, ReactionEvent, EditEvent, DeleteEvent, ContactVerifiedEvent,
+                 GroupJoinedEvent, MemberAddedEvent, MemberRemovedEvent, GroupRemovedEvent,
+                 GroupRenamedEvent, GroupAvatarEvent>;
 
 // A finished outgoing mail: what the outbox row and the SMTP transaction need.
 struct OutgoingMail {

@@ -298,6 +298,7 @@ Result<Effects> Account::receive_in_txn(ByteView raw, std::int64_t now) {
       in.to = address_list(outer.headers, "To");
       in.rfc724_mid = outer_mid;
       in.timestamp = now;
+      in.now = now;
       DCBOT_TRY(auto consumed, hooks_.securejoin(*this, in, fx));
       if (!consumed && fx.dropped.empty()) {
         fx.dropped = "securejoin request ignored";
@@ -425,6 +426,7 @@ Result<Effects> Account::receive_in_txn(ByteView raw, std::int64_t now) {
     }
     const auto date = mime::parse_date(h.raw("Date").value_or(""));
     in.timestamp = date ? std::min(*date, now + kTimestampSentTolerance) : now;
+    in.now = now;
     return in;
   };
 
@@ -543,25 +545,33 @@ Result<Effects> Account::receive_in_txn(ByteView raw, std::int64_t now) {
   }
 
   // Extension points first: these mails are not 1:1 chat messages.
+  const bool group_mail = headers.has("Chat-Group-ID") || headers.has("Chat-List-ID");
   if (headers.has("Secure-Join")) {
+    bool consumed = false;
     if (hooks_.securejoin) {
-      DCBOT_TRY(auto consumed, hooks_.securejoin(*this, in, fx));
-      if (consumed || !fx.dropped.empty()) {
-        return fx;
-      }
+      DCBOT_TRY(consumed, hooks_.securejoin(*this, in, fx));
     }
-    fx.dropped = "securejoin step: no securejoin handler";
-    return fx;
+    // §5.4: `vg-member-added` goes on as an ordinary group message when the hook lets it.
+    if (consumed || !fx.dropped.empty() || !hooks_.securejoin || !group_mail) {
+      if (fx.dropped.empty() && !consumed) {
+        fx.dropped = "securejoin step: no securejoin handler";
+      }
+      return fx;
+    }
   }
-  if (headers.has("Chat-Group-ID") || headers.has("Chat-List-ID")) {
-    if (hooks_.group) {
-      DCBOT_TRY(auto consumed, hooks_.group(*this, in, fx));
-      if (consumed || !fx.dropped.empty()) {
-        return fx;
-      }
+  std::int64_t group_chat = 0;
+  if (group_mail) {
+    if (!hooks_.group) {
+      fx.dropped = "group message: no group handler";
+      return fx;
     }
-    fx.dropped = "group message: groups not supported yet";
-    return fx;
+    DCBOT_TRY(group_chat, hooks_.group(*this, in, fx));
+    if (group_chat == 0) {
+      if (fx.dropped.empty()) {
+        fx.dropped = "group message ignored";
+      }
+      return fx;
+    }
   }
   if (mime::is_report(inner, "disposition-notification")) {
     fx.dropped = "read receipt (mdn)";
@@ -581,13 +591,17 @@ Result<Effects> Account::receive_in_txn(ByteView raw, std::int64_t now) {
   const auto others =
       std::count_if(sig->intended_recipients.begin(), sig->intended_recipients.end(),
                     [&](const pgp::Fingerprint& f) { return f != sig->signer; });
-  if (others > 1 || (sig->intended_recipients.empty() && in.to.size() > 1)) {
+  if (group_chat == 0 && (others > 1 || (sig->intended_recipients.empty() && in.to.size() > 1))) {
     fx.dropped = "ad-hoc group message: groups not supported yet";
     return fx;
   }
 
   Context c{fx, outer, inner, headers, signer, from, in.to, in.rfc724_mid, in.timestamp, now, 0};
-  DCBOT_TRY(c.chat_id, single_chat(signer, now));
+  if (group_chat != 0) {
+    c.chat_id = group_chat;
+  } else {
+    DCBOT_TRY(c.chat_id, single_chat(signer, now));
+  }
 
   // §3.8: every message carries the timer while it is on; absence switches it off.
   store::Chats chats(*db_);

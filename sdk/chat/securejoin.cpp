@@ -797,7 +797,11 @@ Result<bool> handle_securejoin(Account& account, const IncomingMail& mail, Effec
   if (step == "vc-contact-confirm") {
     return on_contact_confirm(account, mail, fx);
   }
-  if (step == "vg-auth-required" || step == "vg-member-added") {
+  if (step == "vg-member-added") {
+    // §5.4: an ordinary group message for the group hook (group.cpp).
+    return false;
+  }
+  if (step == "vg-auth-required") {
     return ignore(fx, step + ": group joins are not supported yet");
   }
   if (step == "vg-member-added-received" || step == "vc-contact-confirm-received") {

@@ -8,6 +8,7 @@
 
 #include "chat/account.h"
 #include "chat/contacts.h"
+#include "chat/group.h"
 #include "chat/text.h"
 #include "crypto/random.h"
 #include "mime/address.h"
@@ -108,25 +109,33 @@ Result<OutgoingMail> Account::build(const Draft& d) {
   if (!chat) {
     return make_error(Errc::NotFound, "chat: send: no such chat");
   }
-  if (chat->type != store::ChatType::Single) {
-    return make_error(Errc::Unsupported, "chat: send: only 1:1 chats are supported yet");
-  }
-  store::ChatMembers members(*db_);
-  DCBOT_TRY(auto list, members.members(d.chat_id));
-  if (list.empty()) {
-    return make_error(Errc::InvalidArgument, "chat: send: chat has no member");
-  }
-  store::Contacts contacts(*db_);
-  DCBOT_TRY(auto contact, contacts.get(list.front().contact_fpr));
-  const pgp::Certificate* cert = contact_certificate(list.front().contact_fpr);
-  if (!contact || cert == nullptr) {
-    return make_error(Errc::InvalidArgument, "chat: send: no key for the chat member");
+  // The recipients: the 1:1 member, or the group's (group.cpp, PROTOCOL.md §4.3).
+  GroupEnvelope env;
+  if (chat->type == store::ChatType::Group) {
+    DCBOT_TRY(env, group_envelope(*this, *chat, d));
+  } else if (chat->type == store::ChatType::Single) {
+    store::ChatMembers members(*db_);
+    DCBOT_TRY(auto list, members.members(d.chat_id));
+    if (list.empty()) {
+      return make_error(Errc::InvalidArgument, "chat: send: chat has no member");
+    }
+    store::Contacts contacts(*db_);
+    DCBOT_TRY(auto contact, contacts.get(list.front().contact_fpr));
+    const pgp::Certificate* cert = contact_certificate(list.front().contact_fpr);
+    if (!contact || cert == nullptr) {
+      return make_error(Errc::InvalidArgument, "chat: send: no key for the chat member");
+    }
+    env.to.push_back(mime::Mailbox{contact->display_name, contact->addr, {}});
+    env.certs.push_back(cert);
+    env.recipients = relay_addresses(*cert, contact->addr);
+  } else {
+    return make_error(Errc::Unsupported, "chat: send: channels are sent by channel.h");
   }
 
   OutgoingMail mail;
   mail.chat_id = d.chat_id;
   mail.envelope_from = profile_.addr;
-  mail.recipients = relay_addresses(*cert, contact->addr);
+  mail.recipients = env.recipients;
   mail.rfc724_mid = d.rfc724_mid.empty() ? mime::make_message_id(random_fill) : d.rfc724_mid;
   const std::string mid_header = mime::format_message_id(mail.rfc724_mid);
   const std::int64_t outer_date =
@@ -157,6 +166,9 @@ Result<OutgoingMail> Account::build(const Draft& d) {
   }
   const std::string self_name =
       profile_.display_name.empty() ? profile_.addr : profile_.display_name;
+  if (!env.subject.empty()) {
+    subject = env.subject;  // §3.4: group mails use the group name.
+  }
   if (subject.empty()) {
     subject = "Message from " + self_name;
   }
@@ -188,8 +200,8 @@ Result<OutgoingMail> Account::build(const Draft& d) {
   };
   std::vector<mime::HeaderField> protected_headers = d.leading_headers;
   protected_headers.push_back({"Date", mime::format_date(d.now)});
-  protected_headers.push_back(
-      {"To", mime::format_address_list({mime::Mailbox{contact->display_name, contact->addr, {}}})});
+  protected_headers.push_back({"To", mime::format_address_list(env.to)});
+  protected_headers.insert(protected_headers.end(), env.after_to.begin(), env.after_to.end());
   protected_headers.push_back({"Subject", mime::encode_text(subject)});
   if (!parent.empty()) {
     protected_headers.push_back({"In-Reply-To", mime::format_message_id(parent)});
@@ -203,16 +215,18 @@ Result<OutgoingMail> Account::build(const Draft& d) {
   if (d.post_message) {
     protected_headers.push_back({"Chat-Is-Post-Message", "1"});
   }
+  protected_headers.insert(protected_headers.end(), env.headers.begin(), env.headers.end());
   protected_headers.insert(protected_headers.end(), d.headers.begin(), d.headers.end());
   if (chat->ephemeral_timer > 0) {
     // §3.8: mirror the chat's timer, or the peer's timer is switched off.
     protected_headers.push_back({"Ephemeral-Timer", std::to_string(chat->ephemeral_timer)});
   }
+  protected_headers.insert(protected_headers.end(), env.trailing.begin(), env.trailing.end());
   const std::string inner = mime::render_protected(d.root, prefix, protected_headers);
 
   // §1.3: own key first (pgp::encrypt adds it), SEIPDv2 when every key supports it, signed by the
   // primary key with intended-recipient fingerprints; armored without headers (§9.6).
-  const pgp::Certificate* recipients[] = {cert};
+  const std::vector<const pgp::Certificate*>& recipients = env.certs;
   pgp::EncryptOptions options;
   options.compress = d.compress;
   options.now = static_cast<std::uint32_t>(d.now);

@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: MIT
+#include "chat/group.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "chat/securejoin.h"
+#include "chat/test_loop.h"
+#include "mime/date.h"
+#include "store/chats.h"
+
+// Groups between four dcbot accounts (mails moved by hand, as the relays would) and the group
+// mails the real core 2.62 recorded (tests/data/core-2.62 21-27, 31, 32). PROTOCOL.md §4.
+namespace dcbot::chat {
+namespace {
+
+using testing::load_fixture;
+using testing::make_peer;
+using testing::Peer;
+
+constexpr std::int64_t kNow = 1795395800;
+
+Peer make_group_peer(const std::string& fixture, const std::string& name, bool bot) {
+  Peer p = make_peer(load_fixture(fixture), name, bot, kNow);
+  ensure_securejoin_schema(*p.db).value();
+  ensure_group_schema(*p.db).value();
+  Hooks hooks;
+  install_securejoin(hooks, *p.db);
+  install_groups(hooks);
+  p->set_hooks(std::move(hooks));
+  return p;
+}
+
+template <class T>
+std::vector<T> events_of(const Effects& fx) {
+  std::vector<T> out;
+  for (const auto& e : fx.events) {
+    if (const auto* t = std::get_if<T>(&e)) {
+      out.push_back(*t);
+    }
+  }
+  return out;
+}
+
+std::string fpr(Peer& p) {
+  return p->fingerprint();
+}
+
+std::int64_t chat_of(Peer& p, const std::string& grpid) {
+  auto chat = store::Chats(*p.db).find_by_grpid(grpid).value();
+  return chat ? chat->id : 0;
+}
+
+std::vector<std::string> sorted(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+class Groups : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    bot_ = make_group_peer("botty", "Bot", true);
+    alice_ = make_group_peer("alice", "Alice", false);
+    bob_ = make_group_peer("bob", "Bob", false);
+    carol_ = make_group_peer("carol", "Carol", false);
+    peers_ = {&bot_, &alice_, &bob_, &carol_};
+  }
+
+  // Delivers `mail` to every peer whose address is an SMTP recipient.
+  std::map<Peer*, Effects> deliver(const OutgoingMail& mail, std::int64_t now) {
+    std::map<Peer*, Effects> out;
+    for (Peer* p : peers_) {
+      const auto& r = mail.recipients;
+      if (std::find(r.begin(), r.end(), (*p)->profile().addr) != r.end()) {
+        out[p] = testing::deliver(mail, *p, now);
+      }
+    }
+    return out;
+  }
+
+  // The bot knows the three humans and creates "Team" with them, then greets.
+  std::string create_team(std::int64_t now) {
+    testing::introduce(bot_, alice_, now);
+    testing::introduce(bot_, bob_, now);
+    testing::introduce(bot_, carol_, now);
+    team_ = create_group(*bot_.account, "Team", {fpr(alice_), fpr(bob_), fpr(carol_)}, now).value();
+    auto mail = bot_->build_text(team_, "hello team", SendOptions{{}, {}, now}).value();
+    auto fx = deliver(mail, now);
+    EXPECT_EQ(fx.size(), 3u);
+    for (auto& [peer, effects] : fx) {
+      EXPECT_EQ(events_of<GroupJoinedEvent>(effects).size(), 1u) << effects.dropped;
+      auto msgs = events_of<MessageEvent>(effects);
+      EXPECT_EQ(msgs.size(), 1u) << effects.dropped;
+    }
+    return store::Chats(*bot_.db).get(team_).value()->grpid;
+  }
+
+  Peer bot_, alice_, bob_, carol_;
+  std::vector<Peer*> peers_;
+  std::int64_t team_ = 0;
+};
+
+TEST_F(Groups, CreatedGroupReachesEveryMemberAndAllReadEachOther) {
+  const std::string grpid = create_team(kNow);
+  const auto humans = sorted({fpr(alice_), fpr(bob_), fpr(carol_)});
+  for (Peer* p : {&alice_, &bob_, &carol_}) {
+    const auto chat = chat_of(*p, grpid);
+    ASSERT_NE(chat, 0);
+    std::vector<std::string> expected = {fpr(bot_)};
+    for (const auto& h : humans) {
+      if (h != fpr(*p)) {
+        expected.push_back(h);
+      }
+    }
+    EXPECT_EQ(group_members(*p->account, chat).value(), sorted(expected));
+    EXPECT_EQ(store::Chats(*p->db).get(chat).value()->name, "Team");
+  }
+  // Alice learned Bob's and Carol's keys from the gossip and writes to everyone.
+  auto reply =
+      alice_->build_text(chat_of(alice_, grpid), "hi all", SendOptions{{}, {}, kNow + 5}).value();
+  auto fx = deliver(reply, kNow + 5);
+  ASSERT_EQ(fx.size(), 3u);
+  for (auto& [peer, effects] : fx) {
+    auto msgs = events_of<MessageEvent>(effects);
+    ASSERT_EQ(msgs.size(), 1u) << effects.dropped;
+    EXPECT_EQ(msgs[0].text, "hi all");
+    EXPECT_EQ(msgs[0].chat_id, chat_of(*peer, grpid));
+    EXPECT_EQ(msgs[0].sender_fpr, fpr(alice_));
+  }
+}
+
+TEST_F(Groups, AddRemoveLeaveRenamePropagate) {
+  testing::introduce(bot_, alice_, kNow);
+  testing::introduce(bot_, bob_, kNow);
+  testing::introduce(bot_, carol_, kNow);
+  team_ = create_group(*bot_.account, "Team", {fpr(alice_), fpr(bob_)}, kNow).value();
+  auto first = bot_->build_text(team_, "hello", SendOptions{{}, {}, kNow}).value();
+  deliver(first, kNow);
+  const std::string grpid = store::Chats(*bot_.db).get(team_).value()->grpid;
+  EXPECT_EQ(chat_of(carol_, grpid), 0);
+
+  // Add Carol: everyone sees her; she joins with the full member list.
+  auto add = build_add_member(*bot_.account, team_, fpr(carol_), kNow + 10).value();
+  auto fx = deliver(add, kNow + 10);
+  ASSERT_EQ(fx.size(), 3u);
+  auto added = events_of<MemberAddedEvent>(fx[&alice_]);
+  ASSERT_EQ(added.size(), 1u) << fx[&alice_].dropped;
+  EXPECT_EQ(added[0].fingerprint, fpr(carol_));
+  EXPECT_EQ(added[0].actor_fpr, fpr(bot_));
+  EXPECT_EQ(fx[&alice_].dropped, "group system message: member added");
+  auto joined = events_of<GroupJoinedEvent>(fx[&carol_]);
+  ASSERT_EQ(joined.size(), 1u) << fx[&carol_].dropped;
+  EXPECT_EQ(sorted(joined[0].member_fprs), sorted({fpr(bot_), fpr(alice_), fpr(bob_)}));
+
+  // Carol renames; the rename wins everywhere.
+  auto rename = build_rename(*carol_.account, chat_of(carol_, grpid), "Renamed", kNow + 20).value();
+  fx = deliver(rename, kNow + 20);
+  ASSERT_EQ(fx.size(), 3u);
+  for (auto& [peer, effects] : fx) {
+    auto ev = events_of<GroupRenamedEvent>(effects);
+    ASSERT_EQ(ev.size(), 1u) << effects.dropped;
+    EXPECT_EQ(ev[0].old_name, "Team");
+    EXPECT_EQ(ev[0].new_name, "Renamed");
+    EXPECT_EQ(store::Chats(*peer->db).get(chat_of(*peer, grpid)).value()->name, "Renamed");
+  }
+
+  // Alice removes Bob: Bob still gets that mail and learns he is out.
+  auto remove =
+      build_remove_member(*alice_.account, chat_of(alice_, grpid), fpr(bob_), kNow + 30).value();
+  fx = deliver(remove, kNow + 30);
+  ASSERT_EQ(fx.size(), 3u);
+  EXPECT_EQ(events_of<GroupRemovedEvent>(fx[&bob_]).size(), 1u) << fx[&bob_].dropped;
+  auto removed = events_of<MemberRemovedEvent>(fx[&bot_]);
+  ASSERT_EQ(removed.size(), 1u);
+  EXPECT_EQ(removed[0].fingerprint, fpr(bob_));
+  EXPECT_EQ(removed[0].actor_fpr, fpr(alice_));
+  EXPECT_FALSE(removed[0].left);
+  EXPECT_FALSE(is_group_member(*bob_.account, chat_of(bob_, grpid)).value());
+  EXPECT_EQ(
+      bob_->build_text(chat_of(bob_, grpid), "x", SendOptions{{}, {}, kNow + 31}).error().code,
+      Errc::InvalidArgument);
+
+  // Carol leaves.
+  auto leave = build_leave(*carol_.account, chat_of(carol_, grpid), kNow + 40).value();
+  fx = deliver(leave, kNow + 40);
+  EXPECT_EQ(fx.count(&bob_), 0u);
+  auto left = events_of<MemberRemovedEvent>(fx[&bot_]);
+  ASSERT_EQ(left.size(), 1u) << fx[&bot_].dropped;
+  EXPECT_TRUE(left[0].left);
+  EXPECT_EQ(left[0].fingerprint, fpr(carol_));
+
+  // Member lists agree: the bot and Alice remain.
+  EXPECT_EQ(group_members(*bot_.account, team_).value(), std::vector<std::string>{fpr(alice_)});
+  EXPECT_EQ(group_members(*alice_.account, chat_of(alice_, grpid)).value(),
+            std::vector<std::string>{fpr(bot_)});
+
+  // The next ordinary message names Bob and Carol as past members.
+  auto msg = bot_->build_text(team_, "just us", SendOptions{{}, {}, kNow + 50}).value();
+  fx = deliver(msg, kNow + 50);
+  ASSERT_EQ(fx.size(), 1u);
+  EXPECT_EQ(events_of<MessageEvent>(fx[&alice_]).size(), 1u);
+}
+
+TEST_F(Groups, ChangesFromNonMembersAreIgnored) {
+  const std::string grpid = create_team(kNow);
+  auto remove = build_remove_member(*bot_.account, team_, fpr(carol_), kNow + 10).value();
+  deliver(remove, kNow + 10);
+  // Carol's client ignores her removal and renames anyway (a forged member row).
+  const auto carol_chat = chat_of(carol_, grpid);
+  store::ChatMembers(*carol_.db).set({carol_chat, fpr(carol_), kNow + 20, 0}).value();
+  auto rename = build_rename(*carol_.account, carol_chat, "Hijacked", kNow + 20).value();
+  auto fx = deliver(rename, kNow + 20);
+  ASSERT_EQ(fx.count(&bot_), 1u);
+  EXPECT_EQ(fx[&bot_].dropped, "group change from a non-member ignored");
+  EXPECT_TRUE(fx[&bot_].events.empty());
+  EXPECT_EQ(store::Chats(*bot_.db).get(team_).value()->name, "Team");
+  // Her ordinary messages are still shown, without changing anything.
+  auto text = carol_->build_text(carol_chat, "still here", SendOptions{{}, {}, kNow + 21}).value();
+  fx = deliver(text, kNow + 21);
+  EXPECT_EQ(events_of<MessageEvent>(fx[&bot_]).size(), 1u);
+  EXPECT_EQ(sorted(group_members(*bot_.account, team_).value()), sorted({fpr(alice_), fpr(bob_)}));
+}
+
+TEST_F(Groups, UnknownGroupNeedsNameAndNoRemoval) {
+  const std::string grpid = create_team(kNow);
+  (void)grpid;
+  // A removal for a group the receiver never saw does not create it.
+  auto remove = build_remove_member(*bot_.account, team_, fpr(carol_), kNow + 10).value();
+  Peer fresh = make_group_peer("carol", "Carol2", false);
+  auto fx = testing::deliver(remove, fresh, kNow + 10);
+  EXPECT_EQ(fx.dropped, "group removal for an unknown group");
+}
+
+// The recorded core 2.62 mails as Bob saw them: alice creates "Test Group" with Bob (21), Carol
+// joins by link (25, vg-member-added), writes (26), Alice renames (27) and removes Bob (31).
+TEST(GroupVectors, BobFollowsTheRecordedGroup) {
+  const std::int64_t now = mime::parse_date("Mon, 23 Nov 2026 02:00:00 +0000").value();
+  Peer bob = make_group_peer("bob", "bob", false);
+  const std::string alice_fpr = "639D3F8576BEBFD311AEAE4DDA27E353CC0E3128";
+  const std::string carol_fpr = "44AFDAEB5F7CED73FEC396820D0A05B642D400F6";
+  auto feed = [&](const std::string& prefix) {
+    for (const auto& entry : std::filesystem::directory_iterator(testing::data_dir())) {
+      const auto name = entry.path().filename().string();
+      if (name.rfind(prefix + "-", 0) == 0 && entry.path().extension() == ".eml") {
+        return bob->receive(as_bytes(testing::read_file(entry.path())), now).value();
+      }
+    }
+    throw std::runtime_error("no recording " + prefix);
+  };
+  auto fx = feed("21");
+  auto joined = events_of<GroupJoinedEvent>(fx);
+  ASSERT_EQ(joined.size(), 1u) << fx.dropped;
+  EXPECT_EQ(joined[0].grpid, "2FeZl2aTPLJzqN0z8uJURVLF");
+  EXPECT_EQ(joined[0].name, "Test Group");
+  EXPECT_EQ(joined[0].member_fprs, std::vector<std::string>{alice_fpr});
+  auto msgs = events_of<MessageEvent>(fx);
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(msgs[0].text, "welcome to the group");
+  const std::int64_t chat = joined[0].chat_id;
+  EXPECT_EQ(msgs[0].chat_id, chat);
+
+  fx = feed("25");
+  auto added = events_of<MemberAddedEvent>(fx);
+  ASSERT_EQ(added.size(), 1u) << fx.dropped;
+  EXPECT_EQ(added[0].fingerprint, carol_fpr);
+  EXPECT_EQ(added[0].actor_fpr, alice_fpr);
+  EXPECT_EQ(sorted(group_members(*bob.account, chat).value()), sorted({alice_fpr, carol_fpr}));
+
+  fx = feed("26");
+  msgs = events_of<MessageEvent>(fx);
+  ASSERT_EQ(msgs.size(), 1u) << fx.dropped;
+  EXPECT_EQ(msgs[0].text, "hi all, carol here");
+  EXPECT_EQ(msgs[0].sender_fpr, carol_fpr);
+  EXPECT_EQ(msgs[0].chat_id, chat);
+
+  fx = feed("27");
+  auto renamed = events_of<GroupRenamedEvent>(fx);
+  ASSERT_EQ(renamed.size(), 1u) << fx.dropped;
+  EXPECT_EQ(renamed[0].old_name, "Test Group");
+  EXPECT_EQ(renamed[0].new_name, "Renamed Group");
+  EXPECT_EQ(renamed[0].actor_fpr, alice_fpr);
+
+  fx = feed("31");
+  EXPECT_EQ(events_of<GroupRemovedEvent>(fx).size(), 1u) << fx.dropped;
+  EXPECT_FALSE(is_group_member(*bob.account, chat).value());
+  EXPECT_EQ(sorted(group_members(*bob.account, chat).value()), sorted({alice_fpr, carol_fpr}));
+}
+
+}  // namespace
+}  // namespace dcbot::chat
