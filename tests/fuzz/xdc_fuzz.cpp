@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: MIT
+// Opening arbitrary bytes as a webxdc archive never crashes and never inflates past the limits;
+// the manifest parser survives any text.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "base/bytes.h"
+#include "chat/xdc_archive.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const dcbot::ByteView bytes(data, size);
+  dcbot::chat::XdcLimits limits;
+  limits.max_total_size = 8u << 20;
+  if (auto xdc = dcbot::chat::XdcArchive::open(bytes, limits)) {
+    for (const auto& name : xdc->entries()) {
+      if (auto entry = xdc->read(name)) {
+        DCBOT_CHECK(entry->size() <= limits.max_entry_size, "entry within the limit");
+      }
+    }
+    (void)xdc->display_name("app.xdc");
+  }
+  (void)dcbot::chat::parse_xdc_manifest(
+      std::string_view(reinterpret_cast<const char*>(data), size));
+  return 0;
+}
