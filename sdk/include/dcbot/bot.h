@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dcbot/events.h"
+#include "dcbot/result.h"
+
+// The public face of one bot account (DESIGN.md "Public API shapes"):
+//
+//   int main(int argc, char** argv) {
+//     return dcbot::run(argc, argv, [](dcbot::Bot& bot) {
+//       bot.on_message([](dcbot::MessageEvent ev) { ev.reply(ev.text()); });
+//       bot.on_command("/help", "what I do", [](dcbot::CommandEvent ev) { ev.reply("I echo."); });
+//     });
+//   }
+//
+// Handlers run synchronously on the bot's io thread, inside the transaction that processes the
+// received mail: what they send commits together with the mail's "handled" mark. They must not
+// block. An exception thrown by a handler is caught and logged; the bot keeps running.
+namespace dcbot {
+
+using MessageHandler = std::function<void(MessageEvent)>;
+using CommandHandler = std::function<void(CommandEvent)>;
+using ContactVerifiedHandler = std::function<void(ContactVerifiedEvent)>;
+using ReactionHandler = std::function<void(ReactionEvent)>;
+using EditHandler = std::function<void(EditEvent)>;
+using DeleteHandler = std::function<void(DeleteEvent)>;
+
+// A registered command, as /help lists it.
+struct CommandInfo {
+  std::string name{};  // With the slash: "/roll".
+  std::string description{};
+};
+
+// One bot account: its store, keys, chat engine and handlers. Created by dcbot::run (or the
+// runtime); lives on one io thread, and every method must be called from it (handlers are).
+class Bot {
+ public:
+  struct Impl;
+
+  explicit Bot(std::unique_ptr<Impl> impl);
+  Bot(const Bot&) = delete;
+  Bot& operator=(const Bot&) = delete;
+  ~Bot();
+
+  // Every message that is not a command of this bot. Several handlers run in registration order.
+  // Messages from other bots are not delivered (loop protection) unless set_ignore_bots(false).
+  void on_message(MessageHandler handler);
+  // `/name args` and `/name@<own addr> args` (commands for other bots are ignored). `name` may be
+  // given with or without the slash. A `/help` that is not registered explicitly lists every
+  // command with its description.
+  void on_command(std::string name, std::string description, CommandHandler handler);
+  void on_contact_verified(ContactVerifiedHandler handler);
+  void on_reaction(ReactionHandler handler);
+  void on_edit(EditHandler handler);
+  void on_delete(DeleteHandler handler);
+
+  // Default true: messages whose sender marks them as automatic are dropped before handlers.
+  void set_ignore_bots(bool ignore);
+
+  // The registered commands, /help included when it is automatic.
+  [[nodiscard]] std::vector<CommandInfo> commands() const;
+
+  // Sends a text to a chat. Errc::NotFound for an unknown chat, Errc::Io for store failures.
+  Result<> send_text(ChatId chat, std::string_view text);
+  // Sends a file (read now) with an optional caption. Errc::Io if it cannot be read.
+  Result<> send_file(ChatId chat, const std::filesystem::path& path, std::string_view text = {});
+
+  // The bot's 1:1 invite link (https://i.delta.chat/#...&v=3...). The same link is returned each
+  // time; it keeps verifying whoever scans it. `legacy` omits v=3 (the older handshake).
+  Result<std::string> invite_link(bool legacy = false);
+  // Starts joining someone's 1:1 invite link; the handshake completes as their replies arrive.
+  // Errc::Parse for a bad link, Errc::Unsupported for group links, Errc::InvalidArgument for the
+  // bot's own link. Returns the chat with the inviter.
+  Result<ChatId> join(std::string_view link);
+
+  [[nodiscard]] const std::string& addr() const;
+  // The bot's own key fingerprint (upper-case hex).
+  [[nodiscard]] std::string fingerprint() const;
+  [[nodiscard]] const std::filesystem::path& data_dir() const;
+
+  // The implementation (runtime internals); opaque to bot authors.
+  [[nodiscard]] Impl& impl() { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// The setup callback of dcbot::run: registers handlers on the bot before it starts.
+using SetupFunction = std::function<void(Bot&)>;
+
+// The `dcbot` command line (`run CONFIG`, `invite CONFIG`, `join CONFIG LINK`, `check CONFIG`;
+// see docs/getting-started.md). `setup` is called on every bot before it runs. Returns the
+// process exit code: 0 success, 1 runtime failure, 2 usage or config errors.
+int run(int argc, char** argv, SetupFunction setup);
+
+}  // namespace dcbot

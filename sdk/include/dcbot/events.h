@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "dcbot/result.h"
+
+// The events a bot's handlers receive (DESIGN.md "Public API shapes"). Plain values: a handler
+// may copy and keep them. Every event is already decrypted and signature-checked; nothing here
+// is raw network input any more.
+namespace dcbot {
+
+class Bot;
+
+// A chat of the bot's account (the store's chat id). Stable for the lifetime of the data dir.
+using ChatId = std::int64_t;
+
+// Who sent a message. Contacts are identified by their key's fingerprint; the address is only
+// where mail to them is routed.
+struct Sender {
+  std::string fingerprint{};  // Upper-case hex OpenPGP fingerprint.
+  std::string addr{};
+  std::string name{};     // The display name the sender chose; may be empty.
+  bool verified = false;  // Verified by SecureJoin (scanned invite link, either direction).
+  bool is_bot = false;    // The sender marks its mail as automatic (another bot).
+};
+
+// A received file, already written below the bot's data dir (`files/`).
+struct Attachment {
+  std::string filename{};  // As the sender named it (sanitised).
+  std::string mime_type{};
+  std::filesystem::path path{};  // Where the bytes are on disk.
+  std::uint64_t size = 0;
+};
+
+// The fields of a received message, without the bot it belongs to.
+struct MessageData {
+  ChatId chat = 0;
+  std::int64_t message_id = 0;  // The bot's own message row.
+  std::string rfc724_mid{};     // The Message-ID on the wire.
+  Sender sender{};
+  std::string text{};
+  std::vector<Attachment> attachments{};
+  std::int64_t timestamp = 0;  // Unix seconds (the sender's Date, at most slightly ahead).
+};
+
+// A new text or file message in a chat. reply() and reply_file() queue the answer in the same
+// transaction that marks the received mail handled: a crash never loses or duplicates it.
+// The Bot must outlive the event (it always does inside a handler).
+class MessageEvent {
+ public:
+  MessageEvent(Bot& bot, MessageData data) : bot_(&bot), data_(std::move(data)) {}
+
+  [[nodiscard]] const std::string& text() const { return data_.text; }
+
+  [[nodiscard]] ChatId chat() const { return data_.chat; }
+
+  [[nodiscard]] const Sender& sender() const { return data_.sender; }
+
+  [[nodiscard]] const std::vector<Attachment>& attachments() const { return data_.attachments; }
+
+  [[nodiscard]] std::int64_t message_id() const { return data_.message_id; }
+
+  [[nodiscard]] const std::string& rfc724_mid() const { return data_.rfc724_mid; }
+
+  [[nodiscard]] std::int64_t timestamp() const { return data_.timestamp; }
+
+  [[nodiscard]] const MessageData& data() const { return data_; }
+
+  [[nodiscard]] Bot& bot() const { return *bot_; }
+
+  // Sends `text` to the same chat, quoting this message. Failures are logged as well as returned,
+  // so a handler may ignore the result.
+  Result<> reply(std::string_view text) const;
+  // Sends the file at `path` (with an optional caption) to the same chat, quoting this message.
+  Result<> reply_file(const std::filesystem::path& path, std::string_view text = {}) const;
+
+ private:
+  Bot* bot_;
+  MessageData data_;
+};
+
+// A message that starts with a registered command: `/name args` or `/name@botaddr args`.
+class CommandEvent : public MessageEvent {
+ public:
+  CommandEvent(Bot& bot, MessageData data, std::string command, std::string args)
+      : MessageEvent(bot, std::move(data)), command_(std::move(command)), args_(std::move(args)) {}
+
+  // The command as registered, with its slash ("/help").
+  [[nodiscard]] const std::string& command() const { return command_; }
+
+  // Everything after the command and the whitespace behind it; may be empty.
+  [[nodiscard]] const std::string& args() const { return args_; }
+
+ private:
+  std::string command_;
+  std::string args_;
+};
+
+// A contact was verified by SecureJoin: they scanned the bot's invite link, or the bot joined
+// theirs. `chat` is the 1:1 chat with them.
+struct ContactVerifiedEvent {
+  std::string fingerprint{};
+  std::string addr{};
+  ChatId chat = 0;
+};
+
+// A reaction to a message; an empty emoji retracts the sender's earlier reaction.
+struct ReactionEvent {
+  ChatId chat = 0;
+  std::string target_mid{};  // The Message-ID reacted to.
+  std::string sender_fingerprint{};
+  std::string emoji{};
+  std::int64_t timestamp = 0;
+};
+
+// The sender edited one of its earlier messages.
+struct EditEvent {
+  ChatId chat = 0;
+  std::int64_t message_id = 0;  // The edited message row; 0 if unknown here.
+  std::string target_mid{};
+  std::string sender_fingerprint{};
+  std::string text{};
+  std::int64_t timestamp = 0;
+};
+
+// The sender deleted some of its earlier messages for everyone.
+struct DeleteEvent {
+  ChatId chat = 0;
+  std::vector<std::string> target_mids{};
+  std::string sender_fingerprint{};
+  std::int64_t timestamp = 0;
+};
+
+}  // namespace dcbot

@@ -1,0 +1,501 @@
+// SPDX-License-Identifier: MIT
+#include "runtime/bot.h"
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+#include <exception>
+#include <fstream>
+#include <iterator>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+#include "chat/securejoin.h"
+#include "dcbot/log.h"
+#include "store/db.h"
+
+namespace dcbot {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view kHelp = "/help";
+
+// STYLE.md §1.5: every handler call is a catch-all boundary; a throwing handler is logged and
+// the mail still counts as handled (replaying it would only throw again).
+template <class Handler, class Event>
+void call_guarded(std::string_view kind, const Handler& handler, Event event) {
+  try {
+    handler(std::move(event));
+  } catch (const std::exception& e) {
+    log::error("bot: {} handler threw: {}", kind, e.what());
+  } catch (...) {
+    log::error("bot: {} handler threw a non-exception", kind);
+  }
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x))
+           == std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+std::string normalize_command(std::string name) {
+  if (name.empty() || name.front() != '/') {
+    name.insert(name.begin(), '/');
+  }
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return name;
+}
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+// A parsed `/name[@addr] args`.
+struct ParsedCommand {
+  std::string name;  // Lower case, with the slash.
+  std::string target;
+  std::string args;
+};
+
+std::optional<ParsedCommand> parse_command(std::string_view text) {
+  if (text.size() < 2 || text.front() != '/' || is_space(text[1]) || text[1] == '/') {
+    return std::nullopt;
+  }
+  auto end = std::find_if(text.begin(), text.end(), is_space);
+  std::string_view token(text.data(), static_cast<std::size_t>(end - text.begin()));
+  std::string_view rest = text.substr(token.size());
+  while (!rest.empty() && is_space(rest.front())) {
+    rest.remove_prefix(1);
+  }
+  ParsedCommand out;
+  if (auto at = token.find('@'); at != std::string_view::npos) {
+    out.target = std::string(token.substr(at + 1));
+    token = token.substr(0, at);
+  }
+  out.name = normalize_command(std::string(token));
+  out.args = std::string(rest);
+  return out;
+}
+
+std::string_view mime_type_for(const fs::path& path) {
+  std::string ext = path.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  static constexpr std::pair<std::string_view, std::string_view> kTypes[] = {
+      {".png", "image/png"},
+      {".jpg", "image/jpeg"},
+      {".jpeg", "image/jpeg"},
+      {".gif", "image/gif"},
+      {".webp", "image/webp"},
+      {".txt", "text/plain"},
+      {".pdf", "application/pdf"},
+      {".mp3", "audio/mpeg"},
+      {".ogg", "audio/ogg"},
+      {".mp4", "video/mp4"},
+      {".zip", "application/zip"},
+      {".html", "text/html"},
+      {".xdc", "application/webxdc+zip"},
+      {".json", "application/json"}};
+  for (const auto& [e, type] : kTypes) {
+    if (ext == e) {
+      return type;
+    }
+  }
+  return "application/octet-stream";
+}
+
+}  // namespace
+
+namespace runtime {
+
+std::int64_t unix_now() {
+  return static_cast<std::int64_t>(std::time(nullptr));
+}
+
+fs::path unique_file_path(const fs::path& dir, std::string_view filename) {
+  std::string clean;
+  for (char c : filename) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f || c == '/' || c == '\\' || c == ':') {
+      clean.push_back('_');
+    } else {
+      clean.push_back(c);
+    }
+  }
+  while (!clean.empty() && (clean.front() == '.' || clean.front() == ' ')) {
+    clean.erase(clean.begin());
+  }
+  if (clean.size() > 128) {
+    clean.resize(128);
+  }
+  if (clean.empty()) {
+    clean = "file";
+  }
+  fs::path candidate = dir / fs::path(clean);
+  std::error_code ec;
+  if (!fs::exists(candidate, ec)) {
+    return candidate;
+  }
+  fs::path name = fs::path(clean);
+  std::string stem = name.stem().string();
+  std::string ext = name.extension().string();
+  for (int n = 1;; ++n) {
+    candidate = dir / fs::path(stem + "-" + std::to_string(n) + ext);
+    if (!fs::exists(candidate, ec)) {
+      return candidate;
+    }
+  }
+}
+
+Result<std::unique_ptr<Bot>> open_bot(const boost::asio::any_io_executor& executor,
+                                      BotOptions options) {
+  std::error_code ec;
+  fs::create_directories(options.data_dir / "files", ec);
+  if (ec) {
+    return make_error(Errc::Io,
+                      "bot: create data dir " + options.data_dir.string() + ": " + ec.message());
+  }
+  auto impl = std::make_unique<Bot::Impl>();
+  Bot::Impl* raw = impl.get();
+  EngineOptions engine_options;
+  engine_options.transport = options.transport;
+  engine_options.db_path = (options.data_dir / "dcbot.db").string();
+  engine_options.fetcher = options.fetcher;
+  engine_options.sender = options.sender;
+  engine_options.processor = [raw](const store::InboxItem& item, store::Db&) {
+    return raw->process(item);
+  };
+  engine_options.delivery.on_failed = [](const DeliveryFailure& failure) {
+    log::warn("bot: delivery of {} failed: {}", failure.rfc724_mid, failure.error);
+  };
+  DCBOT_TRY(auto engine, Engine::open(executor, std::move(engine_options)));
+  impl->engine.emplace(std::move(engine));
+  store::Db& db = impl->engine->db();
+
+  DCBOT_TRY(auto account, chat::Account::open(db));
+  chat::Profile profile = account.profile();
+  profile.addr = options.transport.addr;
+  profile.display_name = options.display_name;
+  profile.status = options.status;
+  profile.bot = true;
+  const chat::Profile& old = account.profile();
+  if (old.addr != profile.addr || old.display_name != profile.display_name
+      || old.status != profile.status || !old.bot) {
+    DCBOT_TRY(account.set_profile(profile));
+  }
+  if (!account.has_key()) {
+    log::info("bot: {}: creating the account's key", profile.addr);
+  }
+  DCBOT_TRY(account.ensure_key(unix_now()));
+  DCBOT_TRY(chat::ensure_securejoin_schema(db));
+  chat::Hooks hooks;
+  chat::install_securejoin(
+      hooks, db, chat::SecureJoinOptions{.verification_timeout = options.verification_timeout});
+  account.set_hooks(std::move(hooks));
+  impl->account.emplace(std::move(account));
+  impl->options = std::move(options);
+  auto bot = std::make_unique<Bot>(std::move(impl));
+  bot->impl().owner = bot.get();
+  return bot;
+}
+
+}  // namespace runtime
+
+Result<> Bot::Impl::process(const store::InboxItem& item) {
+  auto now = runtime::unix_now();
+  DCBOT_TRY(auto fx, account->receive(item.raw, now));
+  for (const auto& note : fx.notes) {
+    log::debug("bot: {}: {}", fx.rfc724_mid, note);
+  }
+  if (fx.is_dropped()) {
+    // A handled SecureJoin step is "dropped" from the chat view, not refused.
+    bool handled =
+        fx.dropped.rfind("securejoin:", 0) == 0 && fx.dropped.find("handled") != std::string::npos;
+    if (handled) {
+      log::debug("bot: mail {} {}: {}", item.id, fx.rfc724_mid, fx.dropped);
+    } else {
+      log::info("bot: mail {} {} dropped: {}", item.id, fx.rfc724_mid, fx.dropped);
+    }
+  }
+  for (const auto& mail : fx.outgoing) {
+    DCBOT_TRY(account->queue(mail, now));
+  }
+  for (auto& event : fx.events) {
+    DCBOT_TRY(dispatch(std::move(event)));
+  }
+  return {};
+}
+
+Result<> Bot::Impl::dispatch(chat::Event event) {
+  return std::visit(
+      [this](auto&& ev) -> Result<> {
+        using T = std::decay_t<decltype(ev)>;
+        if constexpr (std::is_same_v<T, chat::MessageEvent>) {
+          return dispatch_message(std::move(ev));
+        } else if constexpr (std::is_same_v<T, chat::ContactVerifiedEvent>) {
+          log::info("bot: contact {} <{}> verified", ev.fingerprint, ev.addr);
+          for (const auto& h : verified_handlers) {
+            call_guarded("contact verified", h,
+                         ContactVerifiedEvent{ev.fingerprint, ev.addr, ev.chat_id});
+          }
+        } else if constexpr (std::is_same_v<T, chat::ReactionEvent>) {
+          for (const auto& h : reaction_handlers) {
+            call_guarded(
+                "reaction", h,
+                ReactionEvent{ev.chat_id, ev.target_mid, ev.sender_fpr, ev.emoji, ev.timestamp});
+          }
+        } else if constexpr (std::is_same_v<T, chat::EditEvent>) {
+          for (const auto& h : edit_handlers) {
+            call_guarded("edit", h,
+                         EditEvent{ev.chat_id, ev.message_id, ev.target_mid, ev.sender_fpr, ev.text,
+                                   ev.timestamp});
+          }
+        } else if constexpr (std::is_same_v<T, chat::DeleteEvent>) {
+          for (const auto& h : delete_handlers) {
+            call_guarded("delete", h,
+                         DeleteEvent{ev.chat_id, ev.target_mids, ev.sender_fpr, ev.timestamp});
+          }
+        }
+        return {};
+      },
+      std::move(event));
+}
+
+Result<> Bot::Impl::dispatch_message(chat::MessageEvent ev) {
+  if (ev.is_bot && ignore_bots) {
+    log::debug("bot: message {} from bot {} ignored (loop protection)", ev.rfc724_mid,
+               ev.sender_addr);
+    return {};
+  }
+  DCBOT_TRY(auto files, save_attachments(ev.attachments));
+  MessageData data{.chat = ev.chat_id,
+                   .message_id = ev.message_id,
+                   .rfc724_mid = std::move(ev.rfc724_mid),
+                   .sender = Sender{.fingerprint = std::move(ev.sender_fpr),
+                                    .addr = std::move(ev.sender_addr),
+                                    .name = std::move(ev.sender_name),
+                                    .verified = ev.verified,
+                                    .is_bot = ev.is_bot},
+                   .text = std::move(ev.text),
+                   .attachments = std::move(files),
+                   .timestamp = ev.timestamp};
+  if (auto cmd = parse_command(data.text)) {
+    if (!cmd->target.empty() && !iequals(cmd->target, options.transport.addr)) {
+      log::debug("bot: command {}@{} is for another bot", cmd->name, cmd->target);
+      return {};
+    }
+    for (const auto& c : commands) {
+      if (c.info.name == cmd->name) {
+        call_guarded("command", c.handler,
+                     CommandEvent(*owner, std::move(data), cmd->name, std::move(cmd->args)));
+        return {};
+      }
+    }
+    if (cmd->name == kHelp) {
+      reply_help(MessageEvent(*owner, std::move(data)));
+      return {};
+    }
+  }
+  for (const auto& h : message_handlers) {
+    call_guarded("message", h, MessageEvent(*owner, data));
+  }
+  return {};
+}
+
+Result<std::vector<Attachment>> Bot::Impl::save_attachments(
+    const std::vector<chat::Attachment>& files) {
+  std::vector<Attachment> out;
+  for (const auto& file : files) {
+    fs::path path = runtime::unique_file_path(options.data_dir / "files", file.filename);
+    std::ofstream stream(path, std::ios::binary | std::ios::trunc);
+    stream.write(reinterpret_cast<const char*>(file.data.data()),
+                 static_cast<std::streamsize>(file.data.size()));
+    stream.close();
+    if (!stream) {
+      return make_error(Errc::Io, "bot: write " + path.string());
+    }
+    out.push_back(Attachment{.filename = file.filename,
+                             .mime_type = file.mime_type,
+                             .path = path,
+                             .size = file.data.size()});
+  }
+  return out;
+}
+
+void Bot::Impl::reply_help(const MessageEvent& ev) const {
+  std::string text = "Commands:";
+  for (const auto& c : owner->commands()) {
+    text += "\n" + c.name;
+    if (!c.description.empty()) {
+      text += " - " + c.description;
+    }
+  }
+  (void)ev.reply(text);
+}
+
+Result<chat::Attachment> Bot::Impl::read_attachment(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return make_error(Errc::Io, "bot: cannot read " + path.string());
+  }
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) {
+    return make_error(Errc::Io, "bot: cannot read " + path.string());
+  }
+  chat::Attachment a;
+  a.filename = path.filename().string();
+  a.mime_type = std::string(mime_type_for(path));
+  a.data.assign(bytes.begin(), bytes.end());
+  return a;
+}
+
+Result<> Bot::Impl::send(ChatId chat, std::string_view text,
+                         std::vector<chat::Attachment> attachments, std::string reply_to) {
+  auto now = runtime::unix_now();
+  store::Db& db = engine->db();
+  std::optional<store::Txn> txn;
+  if (!db.in_transaction()) {
+    DCBOT_TRY(auto t, store::Txn::begin(db));
+    txn.emplace(std::move(t));
+  }
+  chat::SendOptions send_options;
+  send_options.reply_to = std::move(reply_to);
+  send_options.attachments = std::move(attachments);
+  send_options.now = now;
+  DCBOT_TRY(auto mail, account->build_text(chat, text, std::move(send_options)));
+  DCBOT_TRY(account->queue(mail, now));
+  if (txn) {
+    DCBOT_TRY(txn->commit());
+  }
+  engine->notify_outbox();
+  return {};
+}
+
+Bot::Bot(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Bot::~Bot() = default;
+
+void Bot::on_message(MessageHandler handler) {
+  impl_->message_handlers.push_back(std::move(handler));
+}
+
+void Bot::on_command(std::string name, std::string description, CommandHandler handler) {
+  name = normalize_command(std::move(name));
+  for (auto& c : impl_->commands) {
+    if (c.info.name == name) {
+      c.info.description = std::move(description);
+      c.handler = std::move(handler);
+      return;
+    }
+  }
+  impl_->commands.push_back(
+      Impl::Command{CommandInfo{std::move(name), std::move(description)}, std::move(handler)});
+}
+
+void Bot::on_contact_verified(ContactVerifiedHandler handler) {
+  impl_->verified_handlers.push_back(std::move(handler));
+}
+
+void Bot::on_reaction(ReactionHandler handler) {
+  impl_->reaction_handlers.push_back(std::move(handler));
+}
+
+void Bot::on_edit(EditHandler handler) {
+  impl_->edit_handlers.push_back(std::move(handler));
+}
+
+void Bot::on_delete(DeleteHandler handler) {
+  impl_->delete_handlers.push_back(std::move(handler));
+}
+
+void Bot::set_ignore_bots(bool ignore) {
+  impl_->ignore_bots = ignore;
+}
+
+std::vector<CommandInfo> Bot::commands() const {
+  std::vector<CommandInfo> out;
+  bool has_help = false;
+  for (const auto& c : impl_->commands) {
+    has_help = has_help || c.info.name == kHelp;
+    out.push_back(c.info);
+  }
+  if (!has_help) {
+    out.insert(out.begin(), CommandInfo{std::string(kHelp), "list the commands"});
+  }
+  return out;
+}
+
+Result<> Bot::send_text(ChatId chat, std::string_view text) {
+  return impl_->send(chat, text, {}, {});
+}
+
+Result<> Bot::send_file(ChatId chat, const fs::path& path, std::string_view text) {
+  DCBOT_TRY(auto file, Impl::read_attachment(path));
+  std::vector<chat::Attachment> files;
+  files.push_back(std::move(file));
+  return impl_->send(chat, text, std::move(files), {});
+}
+
+Result<std::string> Bot::invite_link(bool legacy) {
+  return chat::make_invite_link(*impl_->account, runtime::unix_now(),
+                                chat::InviteLinkOptions{.legacy = legacy, .reuse_auth = true});
+}
+
+Result<ChatId> Bot::join(std::string_view link) {
+  auto now = runtime::unix_now();
+  store::Db& db = impl_->engine->db();
+  DCBOT_TRY(auto txn, store::Txn::begin(db));
+  DCBOT_TRY(auto start, chat::start_join(*impl_->account, link, now));
+  for (const auto& mail : start.effects.outgoing) {
+    DCBOT_TRY(impl_->account->queue(mail, now));
+  }
+  for (auto& event : start.effects.events) {
+    DCBOT_TRY(impl_->dispatch(std::move(event)));
+  }
+  DCBOT_TRY(txn.commit());
+  impl_->engine->notify_outbox();
+  return start.chat_id;
+}
+
+const std::string& Bot::addr() const {
+  return impl_->options.transport.addr;
+}
+
+std::string Bot::fingerprint() const {
+  return impl_->account->fingerprint();
+}
+
+const fs::path& Bot::data_dir() const {
+  return impl_->options.data_dir;
+}
+
+Result<> MessageEvent::reply(std::string_view text) const {
+  auto sent = bot_->impl().send(data_.chat, text, {}, data_.rfc724_mid);
+  if (!sent) {
+    log::error("bot: reply in chat {}: {}", data_.chat, sent.error().to_string());
+  }
+  return sent;
+}
+
+Result<> MessageEvent::reply_file(const fs::path& path, std::string_view text) const {
+  auto file = Bot::Impl::read_attachment(path);
+  if (!file) {
+    log::error("bot: reply in chat {}: {}", data_.chat, file.error().to_string());
+    return file.error();
+  }
+  std::vector<chat::Attachment> files;
+  files.push_back(std::move(*file));
+  auto sent = bot_->impl().send(data_.chat, text, std::move(files), data_.rfc724_mid);
+  if (!sent) {
+    log::error("bot: reply in chat {}: {}", data_.chat, sent.error().to_string());
+  }
+  return sent;
+}
+
+}  // namespace dcbot

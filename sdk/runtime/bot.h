@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "chat/account.h"
+#include "chat/events.h"
+#include "dcbot/bot.h"
+#include "dcbot/result.h"
+#include "runtime/engine.h"
+#include "store/mailbox.h"
+
+// The per-account bot runtime behind the public dcbot::Bot: the store (<data_dir>/dcbot.db), the
+// chat engine with the SecureJoin hooks, the Engine (fetch, process, send loops) and the handler
+// tables. The Processor runs chat::Account::receive, writes received files, queues the engine's
+// replies and dispatches the events to the handlers, all inside the Engine's per-mail
+// transaction (DESIGN.md "Data flow" step 3). Lives on the Engine's io thread.
+namespace dcbot::runtime {
+
+// How to open one bot (the cli maps a config::BotConfig onto this).
+struct BotOptions {
+  TransportConfig transport{};
+  // Holds dcbot.db and files/ (received attachments); created if missing.
+  std::filesystem::path data_dir{};
+  std::string display_name{};
+  std::string status{};
+  FetcherOptions fetcher{};
+  SenderOptions sender{};
+  // Seconds the invite link's AUTH keeps verifying; 0: forever (the bot publishes one fixed link).
+  std::int64_t verification_timeout = 0;
+};
+
+// Opens the store, the account (creating its key on first use) and the Engine, without
+// connecting anywhere: run the Engine (engine(bot).run()) to go online. Errc::Io for an unusable
+// data dir or store, Errc::InvalidArgument for a transport without address or hosts.
+Result<std::unique_ptr<Bot>> open_bot(const boost::asio::any_io_executor& executor,
+                                      BotOptions options);
+
+// The current time in Unix seconds (the runtime is where the clock lives; chat takes `now`).
+std::int64_t unix_now();
+
+// Turns a received file name into a safe, unused name in `dir` (no directories, no control
+// characters, no leading dot; "name-1.ext", "name-2.ext" ... when taken).
+std::filesystem::path unique_file_path(const std::filesystem::path& dir, std::string_view filename);
+
+}  // namespace dcbot::runtime
+
+namespace dcbot {
+
+struct Bot::Impl {
+  struct Command {
+    CommandInfo info;
+    CommandHandler handler;
+  };
+
+  runtime::BotOptions options;
+  Bot* owner = nullptr;
+  std::optional<runtime::Engine> engine;
+  std::optional<chat::Account> account;
+  std::vector<MessageHandler> message_handlers;
+  std::vector<Command> commands;
+  std::vector<ContactVerifiedHandler> verified_handlers;
+  std::vector<ReactionHandler> reaction_handlers;
+  std::vector<EditHandler> edit_handlers;
+  std::vector<DeleteHandler> delete_handlers;
+  bool ignore_bots = true;
+
+  // The Processor (see runtime::Processor): runs in the Engine's transaction.
+  Result<> process(const store::InboxItem& item);
+  // Dispatches one engine event to the handlers. Errors are store or disk failures.
+  Result<> dispatch(chat::Event event);
+  // Builds and queues a text (+ files) in the open transaction, or in its own one.
+  Result<> send(ChatId chat, std::string_view text, std::vector<chat::Attachment> attachments,
+                std::string reply_to);
+  // Reads a file to send; Errc::Io if it cannot be read.
+  static Result<chat::Attachment> read_attachment(const std::filesystem::path& path);
+
+ private:
+  Result<> dispatch_message(chat::MessageEvent ev);
+  Result<std::vector<Attachment>> save_attachments(const std::vector<chat::Attachment>& files);
+  void reply_help(const MessageEvent& ev) const;
+};
+
+}  // namespace dcbot

@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: MIT
+#include "runtime/bot.h"
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <gtest/gtest.h>
+
+#include "chat/securejoin.h"
+#include "chat/test_loop.h"
+#include "store/db.h"
+#include "store/mailbox.h"
+
+namespace dcbot::runtime {
+namespace {
+
+namespace fs = std::filesystem;
+using chat::testing::Peer;
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A Bot on a real data dir and a chat::Account peer ("alice", recorded core key) on an
+// in-memory store, with the mail moved by hand between the peer and the bot's inbox/outbox:
+// the Processor runs exactly as the Engine runs it, inside a transaction with mark_processed.
+class BotTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::path(DCBOT_BINARY_DIR) / "bot-test" / info->name();
+    fs::remove_all(dir_);
+    BotOptions options;
+    options.transport.addr = "echo@relay.test";
+    options.transport.imap.host = "127.0.0.1";
+    options.transport.smtp.host = "127.0.0.1";
+    options.data_dir = dir_;
+    options.display_name = "Echo Bot";
+    auto bot = open_bot(io_.get_executor(), options);
+    ASSERT_TRUE(bot) << bot.error().to_string();
+    bot_ = std::move(*bot);
+    peer_ = chat::testing::make_peer(chat::testing::load_fixture("alice"), "Alice", false, now());
+    ASSERT_TRUE(chat::ensure_securejoin_schema(*peer_.db));
+    chat::Hooks hooks;
+    chat::install_securejoin(hooks, *peer_.db);
+    peer_->set_hooks(std::move(hooks));
+  }
+
+  static std::int64_t now() { return unix_now(); }
+
+  store::Db& db() { return bot_->impl().engine->db(); }
+
+  // One mail into the bot, processed like the Engine does.
+  void to_bot(const Bytes& raw) {
+    store::Inbox inbox(db());
+    auto added = inbox.add(1, next_uid_++, raw, now());
+    ASSERT_TRUE(added) << added.error().to_string();
+    auto item = inbox.get(added->id);
+    ASSERT_TRUE(item && *item);
+    auto txn = store::Txn::begin(db());
+    ASSERT_TRUE(txn);
+    auto processed = bot_->impl().process(**item);
+    ASSERT_TRUE(processed) << processed.error().to_string();
+    ASSERT_TRUE(inbox.mark_processed(added->id));
+    ASSERT_TRUE(txn->commit());
+  }
+
+  // Everything the bot queued, marked sent.
+  std::vector<Bytes> from_bot() {
+    store::Outbox outbox(db());
+    std::vector<Bytes> out;
+    for (;;) {
+      auto due = outbox.next_due(now() + 3600, 100);
+      EXPECT_TRUE(due);
+      if (!due || due->empty()) {
+        return out;
+      }
+      for (const auto& row : *due) {
+        out.push_back(row.raw);
+        EXPECT_TRUE(outbox.mark_sent(row.id));
+      }
+    }
+  }
+
+  // Moves mail both ways until nobody has anything to send; returns the peer's events.
+  std::vector<chat::Event> exchange(std::vector<chat::OutgoingMail> from_peer) {
+    std::vector<chat::Event> events;
+    for (int round = 0; round < 10; ++round) {
+      for (const auto& mail : from_peer) {
+        to_bot(mail.raw);
+      }
+      from_peer.clear();
+      auto replies = from_bot();
+      if (replies.empty()) {
+        break;
+      }
+      for (const auto& raw : replies) {
+        auto fx = peer_->receive(raw, now());
+        EXPECT_TRUE(fx) << fx.error().to_string();
+        if (fx) {
+          for (auto& e : fx->events) {
+            events.push_back(std::move(e));
+          }
+          for (auto& m : fx->outgoing) {
+            from_peer.push_back(std::move(m));
+          }
+        }
+      }
+    }
+    return events;
+  }
+
+  // The peer joins the bot's invite link; returns the peer's chat with the bot.
+  std::int64_t join(bool legacy = false) {
+    auto link = bot_->invite_link(legacy);
+    EXPECT_TRUE(link) << link.error().to_string();
+    auto start = chat::start_join(*peer_.account, *link, now());
+    EXPECT_TRUE(start) << start.error().to_string();
+    auto events = exchange(start->effects.outgoing);
+    bool verified = false;
+    for (const auto& e : events) {
+      verified = verified || std::holds_alternative<chat::ContactVerifiedEvent>(e);
+    }
+    EXPECT_TRUE(verified) << "the peer did not verify the bot";
+    return start->chat_id;
+  }
+
+  // Peer -> bot text; returns the texts the peer got back.
+  std::vector<chat::MessageEvent> say(std::int64_t chat, const std::string& text,
+                                      std::vector<chat::Attachment> files = {}) {
+    chat::SendOptions options;
+    options.attachments = std::move(files);
+    options.now = now();
+    auto mail = peer_->build_text(chat, text, std::move(options));
+    EXPECT_TRUE(mail) << mail.error().to_string();
+    std::vector<chat::MessageEvent> out;
+    for (auto& e : exchange({*mail})) {
+      if (auto* m = std::get_if<chat::MessageEvent>(&e)) {
+        out.push_back(std::move(*m));
+      }
+    }
+    return out;
+  }
+
+  boost::asio::io_context io_;
+  fs::path dir_;
+  std::unique_ptr<Bot> bot_;
+  Peer peer_;
+  std::uint32_t next_uid_ = 1;
+};
+
+TEST(BotFiles, UniqueFilePathSanitisesAndAvoidsCollisions) {
+  fs::path dir = fs::path(DCBOT_BINARY_DIR) / "bot-test" / "files";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  EXPECT_EQ(unique_file_path(dir, "../../etc/passwd").filename(), "_.._etc_passwd");
+  EXPECT_EQ(unique_file_path(dir, "").filename(), "file");
+  EXPECT_EQ(unique_file_path(dir, "a\nb.txt").filename(), "a_b.txt");
+  std::ofstream(dir / "photo.jpg") << "x";
+  EXPECT_EQ(unique_file_path(dir, "photo.jpg").filename(), "photo-1.jpg");
+  std::ofstream(dir / "photo-1.jpg") << "x";
+  EXPECT_EQ(unique_file_path(dir, "photo.jpg").filename(), "photo-2.jpg");
+}
+
+TEST_F(BotTest, JoinVerifiesBothSidesAndEchoes) {
+  std::vector<ContactVerifiedEvent> verified;
+  bot_->on_contact_verified([&](ContactVerifiedEvent ev) { verified.push_back(ev); });
+  std::vector<MessageEvent> seen;
+  bot_->on_message([&](MessageEvent ev) {
+    seen.push_back(ev);
+    ev.reply(ev.text());
+  });
+  auto chat = join();
+  ASSERT_EQ(verified.size(), 1U);
+  EXPECT_EQ(verified[0].addr, peer_->profile().addr);
+  EXPECT_EQ(verified[0].fingerprint, peer_->fingerprint());
+
+  std::string text = "héllo wörld 👋🏽 — ünïcödé";
+  auto replies = say(chat, text);
+  ASSERT_EQ(seen.size(), 1U);
+  EXPECT_EQ(seen[0].text(), text);
+  EXPECT_TRUE(seen[0].sender().verified);
+  EXPECT_FALSE(seen[0].sender().is_bot);
+  EXPECT_EQ(seen[0].sender().name, "Alice");
+  EXPECT_EQ(seen[0].chat(), verified[0].chat);
+  ASSERT_EQ(replies.size(), 1U);
+  EXPECT_EQ(replies[0].text, text);
+  EXPECT_EQ(replies[0].chat_id, chat);
+  EXPECT_TRUE(replies[0].is_bot);
+  EXPECT_EQ(replies[0].in_reply_to, seen[0].rfc724_mid());
+}
+
+TEST_F(BotTest, LegacyJoinVerifies) {
+  int verified = 0;
+  bot_->on_contact_verified([&](const ContactVerifiedEvent&) { ++verified; });
+  join(/*legacy=*/true);
+  EXPECT_EQ(verified, 1);
+}
+
+TEST_F(BotTest, InviteLinkIsStable) {
+  auto a = bot_->invite_link();
+  auto b = bot_->invite_link();
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(*a, *b);
+  EXPECT_EQ(a->rfind("https://i.delta.chat/#", 0), 0U);
+  EXPECT_NE(a->find("v=3"), std::string::npos);
+  auto legacy = bot_->invite_link(/*legacy=*/true);
+  ASSERT_TRUE(legacy);
+  EXPECT_EQ(legacy->find("v=3"), std::string::npos);
+}
+
+TEST_F(BotTest, CommandsAndAutomaticHelp) {
+  std::vector<std::string> args;
+  std::vector<std::string> messages;
+  bot_->on_command("ping", "answers pong", [&](CommandEvent ev) {
+    args.push_back(ev.args());
+    ev.reply("pong");
+  });
+  bot_->on_message([&](MessageEvent ev) { messages.push_back(ev.text()); });
+  auto chat = join();
+
+  auto r = say(chat, "/ping  a b");
+  ASSERT_EQ(r.size(), 1U);
+  EXPECT_EQ(r[0].text, "pong");
+  r = say(chat, "/PING@echo@relay.test");
+  ASSERT_EQ(r.size(), 1U);
+  EXPECT_EQ(args, (std::vector<std::string>{"a b", ""}));
+
+  EXPECT_TRUE(say(chat, "/ping@other@relay.test x").empty());
+  EXPECT_EQ(args.size(), 2U);
+
+  r = say(chat, "/help");
+  ASSERT_EQ(r.size(), 1U);
+  EXPECT_NE(r[0].text.find("/help"), std::string::npos);
+  EXPECT_NE(r[0].text.find("/ping - answers pong"), std::string::npos);
+
+  say(chat, "/unknown stays a message");
+  EXPECT_EQ(messages, (std::vector<std::string>{"/unknown stays a message"}));
+}
+
+TEST_F(BotTest, ThrowingHandlerDoesNotFailTheMail) {
+  int later = 0;
+  bot_->on_message([](const MessageEvent&) { throw std::runtime_error("boom"); });
+  bot_->on_message([&](const MessageEvent&) { ++later; });
+  auto chat = join();
+  say(chat, "first");
+  say(chat, "second");
+  EXPECT_EQ(later, 2);
+  store::Inbox inbox(db());
+  auto pending = inbox.pending_count();
+  ASSERT_TRUE(pending);
+  EXPECT_EQ(*pending, 0);
+}
+
+TEST_F(BotTest, MessagesFromBotsAreIgnoredByDefault) {
+  int seen = 0;
+  bot_->on_message([&](const MessageEvent&) { ++seen; });
+  auto chat = join();
+  chat::Profile p = peer_->profile();
+  p.bot = true;
+  ASSERT_TRUE(peer_->set_profile(p));
+  say(chat, "beep");
+  EXPECT_EQ(seen, 0);
+  bot_->set_ignore_bots(false);
+  say(chat, "boop");
+  EXPECT_EQ(seen, 1);
+}
+
+TEST_F(BotTest, FilesAreSavedAndEchoed) {
+  std::vector<Attachment> got;
+  bot_->on_message([&](MessageEvent ev) {
+    for (const auto& a : ev.attachments()) {
+      got.push_back(a);
+      ev.reply_file(a.path, ev.text());
+    }
+  });
+  auto chat = join();
+  std::string bytes(70000, '\0');
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    bytes[i] = static_cast<char>(i * 7 + 3);
+  }
+  chat::Attachment file{"Grüße ☃.bin", "application/octet-stream",
+                        Bytes(bytes.begin(), bytes.end())};
+  auto replies = say(chat, "a file", {file});
+  ASSERT_EQ(got.size(), 1U);
+  EXPECT_EQ(got[0].filename, "Grüße ☃.bin");
+  EXPECT_EQ(got[0].size, bytes.size());
+  EXPECT_EQ(got[0].path.parent_path(), dir_ / "files");
+  EXPECT_EQ(slurp(got[0].path), bytes);
+  ASSERT_EQ(replies.size(), 1U);
+  ASSERT_EQ(replies[0].attachments.size(), 1U);
+  EXPECT_EQ(replies[0].attachments[0].filename, "Grüße ☃.bin");
+  EXPECT_EQ(replies[0].attachments[0].data, file.data);
+  EXPECT_EQ(replies[0].text, "a file");
+
+  // The same name again gets a new file next to the first.
+  say(chat, "again", {file});
+  ASSERT_EQ(got.size(), 2U);
+  EXPECT_NE(got[1].path, got[0].path);
+}
+
+TEST_F(BotTest, SendTextOutsideAHandlerQueuesOneMail) {
+  auto chat = join();
+  auto verified_chat = bot_->impl().account->single_chat(peer_->fingerprint(), now());
+  ASSERT_TRUE(verified_chat);
+  ASSERT_TRUE(bot_->send_text(*verified_chat, "hello from the bot"));
+  auto rows = from_bot();
+  ASSERT_EQ(rows.size(), 1U);
+  auto fx = peer_->receive(rows[0], now());
+  ASSERT_TRUE(fx);
+  ASSERT_EQ(fx->events.size(), 1U);
+  auto* m = std::get_if<chat::MessageEvent>(&fx->events[0]);
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->text, "hello from the bot");
+  EXPECT_EQ(m->chat_id, chat);
+}
+
+}  // namespace
+}  // namespace dcbot::runtime
