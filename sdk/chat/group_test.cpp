@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include "chat/invite.h"
 #include "chat/securejoin.h"
 #include "chat/test_loop.h"
 #include "mime/date.h"
@@ -64,13 +65,17 @@ std::vector<std::string> sorted(std::vector<std::string> v) {
 }
 
 class Groups : public ::testing::Test {
- protected:
+ public:
   void SetUp() override {
     bot_ = make_group_peer("botty", "Bot", true);
     alice_ = make_group_peer("alice", "Alice", false);
     bob_ = make_group_peer("bob", "Bob", false);
     carol_ = make_group_peer("carol", "Carol", false);
     peers_ = {&bot_, &alice_, &bob_, &carol_};
+  }
+
+  std::map<Peer*, Effects> deliver_public(const OutgoingMail& mail, std::int64_t now) {
+    return deliver(mail, now);
   }
 
   // Delivers `mail` to every peer whose address is an SMTP recipient.
@@ -236,6 +241,85 @@ TEST_F(Groups, UnknownGroupNeedsNameAndNoRemoval) {
   Peer fresh = make_group_peer("carol", "Carol2", false);
   auto fx = testing::deliver(remove, fresh, kNow + 10);
   EXPECT_EQ(fx.dropped, "group removal for an unknown group");
+}
+
+// Runs a group SecureJoin: `joiner` scans `link` of `inviter`, mails move until the joiner is in.
+// Returns what the joiner got from the final vg-member-added.
+Effects run_join(Groups* g, Peer& inviter, Peer& joiner, const std::string& link, std::int64_t now,
+                 std::map<Peer*, Effects>& last_round) {
+  auto start = start_join(*joiner.account, link, now).value();
+  std::vector<std::pair<OutgoingMail, Peer*>> queue;
+  for (auto& m : start.effects.outgoing) {
+    queue.emplace_back(m, &joiner);
+  }
+  Effects joiner_fx;
+  for (int round = 0; round < 6 && !queue.empty(); ++round) {
+    auto batch = std::move(queue);
+    queue.clear();
+    for (auto& [mail, from] : batch) {
+      last_round = g->deliver_public(mail, now + round + 1);
+      for (auto& [peer, fx] : last_round) {
+        if (peer == &joiner) {
+          joiner_fx = fx;
+        }
+        for (auto& out : fx.outgoing) {
+          queue.emplace_back(out, peer);
+        }
+      }
+    }
+  }
+  (void)inviter;
+  return joiner_fx;
+}
+
+TEST_F(Groups, JoinByLinkBothRolesV3AndLegacy) {
+  for (const bool legacy : {false, true}) {
+    SetUp();
+    // The bot owns a group with Bob; Alice joins by the bot's link.
+    testing::introduce(bot_, bob_, kNow);
+    team_ = create_group(*bot_.account, "Team", {fpr(bob_)}, kNow).value();
+    deliver(bot_->build_text(team_, "hello", SendOptions{{}, {}, kNow}).value(), kNow);
+    InviteLinkOptions options;
+    options.legacy = legacy;
+    const std::string link = make_group_invite_link(*bot_.account, team_, kNow, options).value();
+    const Invite invite = parse_invite(link).value();
+    EXPECT_EQ(invite.kind, InviteKind::Group);
+    EXPECT_EQ(invite.group_name, "Team");
+    std::map<Peer*, Effects> last;
+    auto fx = run_join(this, bot_, alice_, link, kNow + 10, last);
+    const std::string grpid = store::Chats(*bot_.db).get(team_).value()->grpid;
+    const auto alice_chat = chat_of(alice_, grpid);
+    ASSERT_NE(alice_chat, 0) << "legacy=" << legacy << " " << fx.dropped;
+    EXPECT_EQ(events_of<ContactVerifiedEvent>(fx).size(), 1u);
+    EXPECT_EQ(events_of<GroupJoinedEvent>(fx).size(), 1u);
+    EXPECT_EQ(sorted(group_members(*alice_.account, alice_chat).value()),
+              sorted({fpr(bot_), fpr(bob_)}));
+    EXPECT_EQ(sorted(group_members(*bot_.account, team_).value()),
+              sorted({fpr(alice_), fpr(bob_)}));
+    ASSERT_EQ(last.count(&bob_), 1u);
+    auto added = events_of<MemberAddedEvent>(last[&bob_]);
+    ASSERT_EQ(added.size(), 1u) << last[&bob_].dropped;
+    EXPECT_EQ(added[0].fingerprint, fpr(alice_));
+    EXPECT_EQ(added[0].actor_fpr, fpr(bot_));
+    EXPECT_EQ(sorted(group_members(*bob_.account, chat_of(bob_, grpid)).value()),
+              sorted({fpr(alice_), fpr(bot_)}));
+    // Alice can write to everyone at once.
+    auto hi = alice_->build_text(alice_chat, "hi", SendOptions{{}, {}, kNow + 30}).value();
+    auto got = deliver(hi, kNow + 30);
+    EXPECT_EQ(events_of<MessageEvent>(got[&bob_]).size(), 1u) << got[&bob_].dropped;
+    EXPECT_EQ(events_of<MessageEvent>(got[&bot_]).size(), 1u) << got[&bot_].dropped;
+
+    // The other way round: the bot joins Carol's group by her link.
+    testing::introduce(carol_, bob_, kNow);
+    const auto carols = create_group(*carol_.account, "Carol's", {fpr(bob_)}, kNow + 40).value();
+    const std::string link2 =
+        make_group_invite_link(*carol_.account, carols, kNow + 40, options).value();
+    auto bot_fx = run_join(this, carol_, bot_, link2, kNow + 50, last);
+    const std::string grpid2 = store::Chats(*carol_.db).get(carols).value()->grpid;
+    ASSERT_NE(chat_of(bot_, grpid2), 0) << "legacy=" << legacy << " " << bot_fx.dropped;
+    EXPECT_EQ(sorted(group_members(*bot_.account, chat_of(bot_, grpid2)).value()),
+              sorted({fpr(carol_), fpr(bob_)}));
+  }
 }
 
 // The recorded core 2.62 mails as Bob saw them: alice creates "Test Group" with Bob (21), Carol

@@ -222,8 +222,10 @@ OutgoingMail build_legacy_request(Account& account, const Invite& invite, std::i
       {"Autocrypt",
        mime::autocrypt_value(mime::to_lower(me.addr), account.key().certificate().serialize())},
   };
+  // §5.3: vg-request for a group link, same shape.
+  const std::string step = invite.kind == InviteKind::Group ? "vg-request" : "vc-request";
   std::vector<mime::Entity> children;
-  children.push_back(mime::text_part("Secure-Join: vc-request"));
+  children.push_back(mime::text_part("Secure-Join: " + step));
   mime::Entity root =
       mime::multipart("mixed", std::move(children), mime::make_boundary(random_fill));
   root.add_header("Date", mime::format_date(now));
@@ -234,7 +236,7 @@ OutgoingMail build_legacy_request(Account& account, const Invite& invite, std::i
     root.add_header("Auto-Submitted", "auto-generated");
   }
   root.add_header("Chat-Version", "1.0");
-  root.add_header("Secure-Join", "vc-request");
+  root.add_header("Secure-Join", step);
   root.add_header("Secure-Join-Invitenumber", invite.invitenumber);
   mail.raw = to_bytes(mime::render(root, prefix));
   return mail;
@@ -375,8 +377,12 @@ Result<bool> on_request(Account& account, const IncomingMail& mail, Effects& fx)
     return ignore(fx, "vc-request: unknown invitenumber");
   }
   if (!token->grpid.empty()) {
-    return ignore(fx, "vg-request: group joins are not supported yet");
+    DCBOT_TRY(auto ok, can_invite_to_group(account, token->grpid));
+    if (!ok) {
+      return ignore(fx, "vg-request: not a member of the group any more");
+    }
   }
+  const bool group = !token->grpid.empty();
   // The joiner's key: its signature when the request came encrypted, else the outer Autocrypt
   // header whose addr is From (the only header an unencrypted mail may contribute).
   std::optional<pgp::Certificate> cert;
@@ -420,11 +426,12 @@ Result<bool> on_request(Account& account, const IncomingMail& mail, Effects& fx)
     return ignore(fx, "vc-request: joiner key not stored");
   }
   DCBOT_TRY(auto chat_id, ensure_single_chat(db, fpr, mail.timestamp, false));
-  DCBOT_TRY(auto reply, build_asymmetric_step(account, chat_id, "vc-auth-required",
-                                              Peer{stored, mail.from.addr, {}}, {}, false,
-                                              {mail.from.addr}, mail.timestamp));
+  DCBOT_TRY(auto reply,
+            build_asymmetric_step(account, chat_id, group ? "vg-auth-required" : "vc-auth-required",
+                                  Peer{stored, mail.from.addr, {}}, {}, false, {mail.from.addr},
+                                  mail.timestamp));
   fx.outgoing.push_back(std::move(reply));
-  return handled(fx, "vc-request");
+  return handled(fx, group ? "vg-request" : "vc-request");
 }
 
 // §5.2 step 2 -> 3: the v3 request, symmetric with our AUTH, unsigned on purpose.
@@ -477,7 +484,10 @@ Result<bool> on_request_with_auth(Account& account, const IncomingMail& mail, Ef
     return ignore(fx, "vc-request-with-auth: unknown auth");
   }
   if (!token->grpid.empty()) {
-    return ignore(fx, "vg-request-with-auth: group joins are not supported yet");
+    DCBOT_TRY(auto ok, can_invite_to_group(account, token->grpid));
+    if (!ok) {
+      return ignore(fx, "vg-request-with-auth: not a member of the group any more");
+    }
   }
   store::Contacts contacts(db);
   DCBOT_TRY(auto contact, contacts.get(fpr));
@@ -494,6 +504,14 @@ Result<bool> on_request_with_auth(Account& account, const IncomingMail& mail, Ef
       options.verification_timeout == 0 || received < token->created + options.verification_timeout;
   if (verify) {
     DCBOT_TRY(mark_verified(account, fpr));
+  }
+  if (!token->grpid.empty()) {
+    // §5.2 step 5: the joiner becomes a member; vg-member-added goes to every member.
+    DCBOT_TRY(auto group_chat, add_joined_member(account, token->grpid, fpr, mail.timestamp, fx));
+    if (verify) {
+      fx.events.emplace_back(ContactVerifiedEvent{fpr, contact->addr, group_chat});
+    }
+    return handled(fx, "vg-request-with-auth");
   }
   DCBOT_TRY(auto chat_id, ensure_single_chat(db, fpr, mail.timestamp, true));
   const std::string name = !mail.from.name.empty() ? mail.from.name : contact->display_name;
@@ -518,8 +536,13 @@ Result<OutgoingMail> build_request_with_auth(Account& account, const PendingJoin
       {"Secure-Join-Auth", join.invite.auth},
       {"Secure-Join-Fingerprint", account.fingerprint()},
   };
+  const bool group = join.invite.kind == InviteKind::Group;
+  if (group) {
+    extra.push_back({"Secure-Join-Group", join.invite.grpid});  // Deprecated, still sent (§5.2).
+  }
   const std::string name = contact.display_name.empty() ? join.invite.name : contact.display_name;
-  return build_asymmetric_step(account, join.chat_id, "vc-request-with-auth",
+  return build_asymmetric_step(account, join.chat_id,
+                               group ? "vg-request-with-auth" : "vc-request-with-auth",
                                Peer{&inviter, contact.addr, name}, std::move(extra), true,
                                relay_addresses(inviter, contact.addr), now);
 }
@@ -615,6 +638,41 @@ Result<bool> on_contact_confirm(Account& account, const IncomingMail& mail, Effe
   return handled(fx, "vc-contact-confirm");
 }
 
+// §5.2 step 6 for groups: vg-member-added naming us from the inviter of a pending group join
+// finishes the join (the inviter is verified); the group hook then applies the membership.
+Result<void> on_group_member_added(Account& account, const IncomingMail& mail, Effects& fx) {
+  store::Db& db = account.db();
+  if (mail.symmetric || mail.signer_fpr.empty()) {
+    return {};
+  }
+  const std::string added = header(mail, "Chat-Group-Member-Added");
+  if (!same_addr(added, account.profile().addr)) {
+    return {};  // Someone else joined: only a group message for us.
+  }
+  DCBOT_TRY(auto joins, load_pending(db, mail.signer_fpr));
+  const std::string grpid = header(mail, "Chat-Group-ID");
+  const auto it = std::find_if(joins.begin(), joins.end(), [&](const PendingJoin& j) {
+    return j.state == PendingState::AuthSent && j.invite.kind == InviteKind::Group
+           && j.invite.grpid == grpid;
+  });
+  if (it == joins.end()) {
+    return {};
+  }
+  if (!has_self_gossip(account, mail)) {
+    fx.notes.push_back("vg-member-added: no gossip of our own key");
+    return {};
+  }
+  DCBOT_TRY(mark_verified(account, mail.signer_fpr));
+  DCBOT_TRY(auto del, db.cached("DELETE FROM securejoin_pending WHERE id = ?"));
+  DCBOT_TRY(del->bind_all(it->id));
+  DCBOT_TRY(del->run());
+  store::Contacts contacts(db);
+  DCBOT_TRY(auto contact, contacts.get(mail.signer_fpr));
+  fx.events.emplace_back(
+      ContactVerifiedEvent{mail.signer_fpr, contact ? contact->addr : mail.from.addr, it->chat_id});
+  return {};
+}
+
 }  // namespace
 
 // ---- Public API
@@ -702,8 +760,8 @@ Result<std::string> make_invite_link(Account& account, std::int64_t now,
 
 Result<JoinStart> start_join(Account& account, std::string_view link, std::int64_t now) {
   DCBOT_TRY(auto invite, parse_invite(link));
-  if (invite.kind != InviteKind::Contact) {
-    return make_error(Errc::Unsupported, "securejoin: join: group and channel joins not yet");
+  if (invite.kind == InviteKind::Channel) {
+    return make_error(Errc::Unsupported, "securejoin: join: channel joins not yet");
   }
   if (!account.has_key()) {
     return make_error(Errc::InvalidArgument, "securejoin: join: account has no key");
@@ -785,7 +843,7 @@ Result<bool> handle_securejoin(Account& account, const IncomingMail& mail, Effec
   if (step == "vc-request-pubkey") {
     return on_request_pubkey(account, mail, fx);
   }
-  if (step == "vc-pubkey" || step == "vc-auth-required") {
+  if (step == "vc-pubkey" || step == "vc-auth-required" || step == "vg-auth-required") {
     return on_pubkey_or_auth_required(account, mail, step, fx);
   }
   if (step == "vc-request-with-auth" || step == "vg-request-with-auth") {
@@ -798,11 +856,9 @@ Result<bool> handle_securejoin(Account& account, const IncomingMail& mail, Effec
     return on_contact_confirm(account, mail, fx);
   }
   if (step == "vg-member-added") {
+    DCBOT_TRY(on_group_member_added(account, mail, fx));
     // §5.4: an ordinary group message for the group hook (group.cpp).
     return false;
-  }
-  if (step == "vg-auth-required") {
-    return ignore(fx, step + ": group joins are not supported yet");
   }
   if (step == "vg-member-added-received" || step == "vc-contact-confirm-received") {
     return handled(fx, step);  // §5.4: deprecated steps are deleted.

@@ -23,8 +23,9 @@
 // It plugs into chat::Account through Hooks (install_securejoin) and keeps its state in the store:
 // the tokens we handed out (`securejoin_tokens`) and the joins we started
 // (`securejoin_pending`, securejoin_schema.cpp). Sans-IO like the rest of `chat`: replies come
-// back as Effects::outgoing for the runtime to queue. Group and channel joins (`vg-*`,
-// `vg-member-added`) are parsed but not handled yet: their requests are ignored.
+// back as Effects::outgoing for the runtime to queue. Group joins (`vg-*`, both roles) share these
+// steps and end with the group's member-added mail (securejoin_group.cpp); channel joins are not
+// handled yet.
 namespace dcbot::chat {
 
 // PROTOCOL.md §5.1: an AUTH older than this still completes a join but no longer verifies.
@@ -98,5 +99,22 @@ struct PendingJoin {
 
 // The pending joins, oldest first.
 Result<std::vector<PendingJoin>> pending_joins(store::Db& db);
+
+// ---- Group joins (securejoin_group.cpp; start_join() and the hook handle group links too)
+
+// The invite link of a group we are a member of (§5.1: `x=<grpid>`, `g=<name>`, the inviter name
+// cut to 16 characters): its INVITENUMBER is reused, the AUTH is new unless reuse_auth.
+// Errc::NotFound for an unknown group, Errc::InvalidArgument when we are not a member.
+Result<std::string> make_group_invite_link(Account& account, std::int64_t chat_id, std::int64_t now,
+                                           InviteLinkOptions options = {});
+
+// True if the group `grpid` exists and we are still a member (so we may add joiners).
+Result<bool> can_invite_to_group(Account& account, std::string_view grpid);
+
+// The inviter's last step (§5.2 step 5): adds the verified joiner `fpr` to the group and puts
+// the member-added mail with `Secure-Join: vg-member-added` for every member into fx.outgoing,
+// plus a MemberAddedEvent. Returns the group's chat id. Errc::NotFound for an unknown group.
+Result<std::int64_t> add_joined_member(Account& account, std::string_view grpid,
+                                       std::string_view fpr, std::int64_t now, Effects& fx);
 
 }  // namespace dcbot::chat
