@@ -8,6 +8,9 @@ namespace dcbot::pgp {
 
 Result<Bytes> sign_detached(ByteView data, const SecretKey& signer, std::uint32_t now) {
   const PublicKey& primary = signer.certificate().primary();
+  if (primary.version != 4 || primary.algo != kAlgoEdDsaLegacy) {
+    return make_error(Errc::Unsupported, "pgp: signing needs a v4 ed25519legacy key");
+  }
   Bytes created;
   put_u32be(created, now);
   Bytes fpr{4};

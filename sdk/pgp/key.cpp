@@ -62,6 +62,54 @@ Result<Bytes> read_secret_mpi(ByteView part) {
   return mpi;
 }
 
+// Reads the unencrypted secret key material of `key` (RFC 9580 §5.5.3, §5.5.5): 32 octets, the
+// Ed25519 seed or the little-endian X25519 scalar. Legacy keys hold an MPI (the cv25519 scalar
+// big-endian); native keys hold the raw octets, followed by the two-octet checksum in v4 keys
+// only (v6 keys have none).
+Result<crypto::SecretBytes> read_secret_material(ByteView part, const PublicKey& key) {
+  if (key.algo == kAlgoEdDsaLegacy || key.algo == kAlgoEcdh) {
+    DCBOT_TRY(auto mpi, read_secret_mpi(part));
+    if (mpi.size() > 32) {
+      crypto::secure_wipe(mpi.data(), mpi.size());
+      return make_error(Errc::Parse, "pgp: bad secret key size");
+    }
+    if (key.algo == kAlgoEcdh) {
+      auto scalar = crypto::x25519_secret_from_legacy_mpi(mpi);
+      crypto::secure_wipe(mpi.data(), mpi.size());
+      if (!scalar) {
+        return make_error(Errc::Parse, "pgp: bad cv25519 secret");
+      }
+      return std::move(*scalar);
+    }
+    Bytes padded(32 - mpi.size(), 0);
+    append(padded, mpi);
+    crypto::SecretBytes seed(padded);
+    crypto::secure_wipe(padded.data(), padded.size());
+    crypto::secure_wipe(mpi.data(), mpi.size());
+    return seed;
+  }
+  ByteReader r(part);
+  DCBOT_TRY(auto usage, r.u8());
+  if (usage != 0) {
+    return make_error(Errc::Unsupported, "pgp: encrypted secret keys are not supported");
+  }
+  DCBOT_TRY(auto raw, r.take(32));
+  if (key.version == 4) {
+    DCBOT_TRY(auto checksum, r.u16());
+    std::uint32_t sum = 0;
+    for (std::uint8_t b : raw) {
+      sum += b;
+    }
+    if ((sum & 0xFFFF) != checksum) {
+      return make_error(Errc::Parse, "pgp: secret key checksum mismatch");
+    }
+  }
+  if (!r.empty()) {
+    return make_error(Errc::Parse, "pgp: trailing bytes in secret key");
+  }
+  return crypto::SecretBytes(raw);
+}
+
 Bytes secret_part(ByteView mpi_value) {
   Bytes mpi;
   write_mpi(mpi, mpi_value);
@@ -72,6 +120,28 @@ Bytes secret_part(ByteView mpi_value) {
     sum += b;
   }
   put_u16be(out, static_cast<std::uint16_t>(sum));
+  return out;
+}
+
+// The secret part of `key`'s packet for the 32-octet `secret` (seed or little-endian scalar).
+Bytes secret_material(const PublicKey& key, const crypto::SecretBytes& secret) {
+  if (key.algo == kAlgoEcdh) {
+    auto big_endian = crypto::x25519_secret_to_legacy_mpi(secret.view());
+    DCBOT_CHECK(big_endian.has_value(), "scalar is 32 bytes");
+    return secret_part(big_endian->view());
+  }
+  if (key.algo == kAlgoEdDsaLegacy) {
+    return secret_part(secret.view());
+  }
+  Bytes out{0};
+  append(out, secret.view());
+  if (key.version == 4) {
+    std::uint32_t sum = 0;
+    for (std::uint8_t b : secret.view()) {
+      sum += b;
+    }
+    put_u16be(out, static_cast<std::uint16_t>(sum));
+  }
   return out;
 }
 
@@ -101,7 +171,7 @@ Result<Certificate> Certificate::from_packets(std::vector<Packet> packets, bool 
   };
   DCBOT_TRY(cert.primary_, read_key(packets[0]));
   if (!cert.primary_.is_ed25519()) {
-    return make_error(Errc::Unsupported, "pgp: primary key is not ed25519");
+    return make_error(Errc::Unsupported, "pgp: primary key is not ed25519 (v4 or v6)");
   }
   Bytes primary_data = key_signature_data(cert.primary_, nullptr, nullptr);
   enum class Section { Primary, UserId, Skip, Subkey } section = Section::Primary;
@@ -194,8 +264,8 @@ Result<Certificate> Certificate::from_armored(std::string_view text) {
 const PublicKey* Certificate::encryption_key() const {
   for (const Subkey& sk : subkeys_) {
     if (sk.key.algo == kAlgoEcdh || sk.key.algo == 1 || sk.key.algo == 2 || sk.key.algo == 16
-        || sk.key.algo == 25 || sk.key.algo == 26) {
-      return sk.key.is_cv25519() ? &sk.key : nullptr;
+        || sk.key.algo == kAlgoX25519 || sk.key.algo == 26) {
+      return sk.key.is_cv25519() || sk.key.is_x25519() ? &sk.key : nullptr;
     }
   }
   return nullptr;
@@ -379,15 +449,7 @@ Result<SecretKey> SecretKey::parse(ByteView data) {
   std::vector<Bytes> parts;
   DCBOT_TRY(auto cert, Certificate::from_packets(std::move(packets), true, &parts));
   SecretKey key;
-  DCBOT_TRY(auto seed, read_secret_mpi(parts.at(0)));
-  if (seed.size() > 32) {
-    return make_error(Errc::Parse, "pgp: bad ed25519 secret");
-  }
-  Bytes padded(32 - seed.size(), 0);
-  append(padded, seed);
-  key.signing_seed_ = crypto::SecretBytes(padded);
-  crypto::secure_wipe(padded.data(), padded.size());
-  crypto::secure_wipe(seed.data(), seed.size());
+  DCBOT_TRY(key.signing_seed_, read_secret_material(parts.at(0), cert.primary()));
   DCBOT_TRY(auto pub, crypto::ed25519_public_from_seed(key.signing_seed_.view()));
   if (pub != cert.primary().point) {
     return make_error(Errc::Crypto, "pgp: secret key does not match its public key");
@@ -396,20 +458,15 @@ Result<SecretKey> SecretKey::parse(ByteView data) {
   // parts line up with the subkeys.
   for (std::size_t i = 0; i < cert.subkeys_.size(); ++i) {
     const PublicKey& sub = cert.subkeys_[i].key;
-    if (!sub.is_cv25519()) {
+    if (!sub.is_cv25519() && !sub.is_x25519()) {
       continue;
     }
-    DCBOT_TRY(auto mpi, read_secret_mpi(parts.at(i + 1)));
-    auto scalar = crypto::x25519_secret_from_legacy_mpi(mpi);
-    crypto::secure_wipe(mpi.data(), mpi.size());
-    if (!scalar) {
-      return make_error(Errc::Parse, "pgp: bad cv25519 secret");
-    }
-    DCBOT_TRY(auto sub_pub, crypto::x25519_public_from_secret(scalar->view()));
+    DCBOT_TRY(auto scalar, read_secret_material(parts.at(i + 1), sub));
+    DCBOT_TRY(auto sub_pub, crypto::x25519_public_from_secret(scalar.view()));
     if (sub_pub != sub.point) {
       return make_error(Errc::Crypto, "pgp: secret subkey does not match its public key");
     }
-    key.decryptors_.push_back(Decryptor{sub, std::move(*scalar)});
+    key.decryptors_.push_back(Decryptor{sub, std::move(scalar)});
   }
   key.cert_ = std::move(cert);
   return key;
@@ -426,7 +483,7 @@ Result<SecretKey> SecretKey::from_armored(std::string_view text) {
 Bytes SecretKey::serialize() const {
   Bytes out;
   Bytes primary = cert_.primary_.body;
-  append(primary, secret_part(signing_seed_.view()));
+  append(primary, secret_material(cert_.primary_, signing_seed_));
   write_packet(out, Tag::SecretKey, primary);
   crypto::secure_wipe(primary.data(), primary.size());
   if (cert_.direct_key_) {
@@ -438,9 +495,7 @@ Bytes SecretKey::serialize() const {
   }
   for (const Decryptor& d : decryptors_) {
     Bytes body = d.key.body;
-    auto big_endian = crypto::x25519_secret_to_legacy_mpi(d.scalar.view());
-    DCBOT_CHECK(big_endian.has_value(), "scalar is 32 bytes");
-    append(body, secret_part(big_endian->view()));
+    append(body, secret_material(d.key, d.scalar));
     write_packet(out, Tag::SecretSubkey, body);
     crypto::secure_wipe(body.data(), body.size());
     for (const auto& sk : cert_.subkeys_) {

@@ -16,7 +16,8 @@
 
 // Certificates (transferable public keys, RFC 9580 §10.1) and secret keys (§10.2) in the shape the
 // Delta Chat core uses: a v4 Ed25519Legacy primary and cv25519 encryption subkeys (PROTOCOL.md
-// §1.1). Every self-signature is verified on import; a certificate with a self-signature or binding
+// §1.1); foreign v6 keys (and v4 ones) with a native Ed25519 primary and X25519 subkeys are read
+// too. Every self-signature is verified on import; a certificate with a self-signature or binding
 // that does not verify, or without any valid self-signature, is refused.
 namespace dcbot::pgp {
 
@@ -25,7 +26,8 @@ class Certificate {
   // Parses and verifies a binary transferable public key (Autocrypt keydata). Third-party
   // certifications, revocations and user attributes are dropped; for each component the newest
   // valid self-signature is kept. Errc::Parse for malformed data, Errc::Unsupported for a primary
-  // key that is not Ed25519Legacy v4, Errc::Crypto for a self-signature that does not verify.
+  // key that is not Ed25519 (Ed25519Legacy v4, native Ed25519 v4 or v6), Errc::Crypto for a
+  // self-signature that does not verify.
   static Result<Certificate> parse(ByteView data);
   // The same from an armored "PGP PUBLIC KEY BLOCK".
   static Result<Certificate> from_armored(std::string_view text);
@@ -36,12 +38,18 @@ class Certificate {
 
   KeyId key_id() const { return primary_.key_id(); }
 
+  // The key version: 4, or 6 for a foreign v6 certificate. For v6, fingerprint() is only the
+  // leftmost 20 octets; fingerprint_bytes() is the real 32-octet fingerprint.
+  std::uint8_t version() const { return primary_.version; }
+
+  Bytes fingerprint_bytes() const { return primary_.fingerprint_bytes(); }
+
   std::string fingerprint_hex() const { return pgp::fingerprint_hex(fingerprint()); }
 
   const std::vector<std::string>& user_ids() const { return user_ids_; }
 
   // The key messages are encrypted to: the first subkey able to encrypt (the core's rule,
-  // PROTOCOL.md §1.2), if it is cv25519; nullptr otherwise.
+  // PROTOCOL.md §1.2), if it is cv25519 or X25519; nullptr otherwise.
   const PublicKey* encryption_key() const;
   // True if a direct-key or user-id self-signature advertises SEIPDv2 (features bit 0x08).
   bool supports_seipdv2() const;
@@ -87,7 +95,8 @@ class SecretKey {
   static Result<SecretKey> generate(std::string_view addr, const std::vector<std::string>& relays,
                                     std::uint32_t now, bool seipdv2 = true);
   // Parses a binary transferable secret key; unencrypted keys only (Errc::Unsupported for
-  // passphrase-protected ones). The secrets must match the public keys.
+  // passphrase-protected ones). The secrets must match the public keys. v6 keys (RFC 9580
+  // Appendix A.4) are read and can decrypt; signing needs a v4 Ed25519Legacy primary.
   static Result<SecretKey> parse(ByteView data);
   static Result<SecretKey> from_armored(std::string_view text);
 
@@ -98,7 +107,7 @@ class SecretKey {
   // The Ed25519 seed of the primary key.
   const crypto::SecretBytes& signing_seed() const { return signing_seed_; }
 
-  // The cv25519 subkeys with their little-endian X25519 scalars, in certificate order.
+  // The cv25519 and X25519 subkeys with their little-endian X25519 scalars, in certificate order.
   struct Decryptor {
     PublicKey key;
     crypto::SecretBytes scalar;

@@ -50,36 +50,47 @@ Result<Fingerprint> fingerprint_from_hex(std::string_view hex) {
 }
 
 Bytes PublicKey::hash_prefix() const {
-  Bytes out{0x99};
-  put_u16be(out, static_cast<std::uint16_t>(body.size()));
+  Bytes out;
+  if (version == 6) {
+    out.push_back(0x9B);
+    put_u32be(out, static_cast<std::uint32_t>(body.size()));
+  } else {
+    out.push_back(0x99);
+    put_u16be(out, static_cast<std::uint16_t>(body.size()));
+  }
   append(out, body);
   return out;
 }
 
+Bytes PublicKey::fingerprint_bytes() const {
+  return crypto::hash(version == 6 ? crypto::HashAlgo::Sha256 : crypto::HashAlgo::Sha1,
+                      hash_prefix());
+}
+
 Fingerprint PublicKey::fingerprint() const {
-  Bytes digest = crypto::hash(crypto::HashAlgo::Sha1, hash_prefix());
+  Bytes digest = fingerprint_bytes();
   Fingerprint f{};
-  std::copy(digest.begin(), digest.end(), f.begin());
+  std::copy(digest.begin(), digest.begin() + f.size(), f.begin());
   return f;
 }
 
 KeyId PublicKey::key_id() const {
-  Fingerprint f = fingerprint();
+  // RFC 9580 §5.5.4: v4 key ids are the low-order 64 bits, v6 key ids the high-order 64 bits.
+  Bytes f = fingerprint_bytes();
   KeyId id{};
-  std::copy(f.end() - 8, f.end(), id.begin());
+  if (version == 6) {
+    std::copy(f.begin(), f.begin() + 8, id.begin());
+  } else {
+    std::copy(f.end() - 8, f.end(), id.begin());
+  }
   return id;
 }
 
-Result<PublicKey> read_public_key(ByteReader& r) {
-  std::size_t start = r.position();
-  ByteView all = r.rest();
-  DCBOT_TRY(auto version, r.u8());
-  if (version != 4) {
-    return make_error(Errc::Unsupported, "pgp: key version is not 4");
-  }
-  PublicKey key;
-  DCBOT_TRY(key.created, r.u32());
-  DCBOT_TRY(key.algo, r.u8());
+namespace {
+
+// The algorithm-specific public fields (RFC 9580 §5.5.5). `r` holds exactly the key material in
+// v6 keys (which are framed by a length); in v4 keys an unknown layout takes the rest.
+Result<void> read_key_material(ByteReader& r, PublicKey& key) {
   switch (key.algo) {
     case kAlgoEdDsaLegacy:
       DCBOT_TRY(read_curve_point(r, kOidEd25519, key));
@@ -100,14 +111,52 @@ Result<PublicKey> read_public_key(ByteReader& r) {
       }
       break;
     }
+    case kAlgoX25519:
+    case kAlgoEd25519: {
+      // RFC 9580 §5.5.5.7 and §5.5.5.9: 32 octets of the native public key.
+      DCBOT_TRY(auto point, r.take(32));
+      key.point.assign(point.begin(), point.end());
+      break;
+    }
     default:
-      // Unknown layout: the rest of a public key packet belongs to it, it is just not usable.
+      // Unknown layout: the rest belongs to it, it is just not usable.
       DCBOT_TRY(r.take(r.remaining()));
       break;
   }
+  return {};
+}
+
+}  // namespace
+
+Result<PublicKey> read_public_key(ByteReader& r) {
+  std::size_t start = r.position();
+  ByteView all = r.rest();
+  PublicKey key;
+  DCBOT_TRY(key.version, r.u8());
+  if (key.version != 4 && key.version != 6) {
+    return make_error(Errc::Unsupported, "pgp: key version is not 4 or 6");
+  }
+  DCBOT_TRY(key.created, r.u32());
+  DCBOT_TRY(key.algo, r.u8());
+  if (key.version == 6) {
+    // RFC 9580 §5.5.2.3: a four-octet count of the key material that follows.
+    DCBOT_TRY(auto len, r.u32());
+    DCBOT_TRY(auto material, r.take(len));
+    ByteReader m(material);
+    DCBOT_TRY(read_key_material(m, key));
+    if (!m.empty()) {
+      return make_error(Errc::Parse, "pgp: bad v6 key material length");
+    }
+    // Legacy curves MUST NOT be used with v6 keys (RFC 9580 §9.2).
+    if (key.algo == kAlgoEdDsaLegacy || key.algo == kAlgoEcdh) {
+      key.point.clear();
+    }
+  } else {
+    DCBOT_TRY(read_key_material(r, key));
+  }
   std::size_t used = r.position() - start;
   key.body.assign(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(used));
-  if (key.body.size() > 0xFFFF) {
+  if (key.version == 4 && key.body.size() > 0xFFFF) {
     return make_error(Errc::Parse, "pgp: key packet too large");
   }
   return key;

@@ -25,6 +25,18 @@ std::optional<crypto::HashAlgo> signature_hash(std::uint8_t id) {
   }
 }
 
+// RFC 9580 §9.5: the salt size of v6 signatures for each hash.
+std::size_t salt_size(std::uint8_t hash_id) {
+  switch (hash_id) {
+    case 9:
+      return 24;
+    case 10:
+      return 32;
+    default:
+      return 16;
+  }
+}
+
 Bytes left_pad(ByteView v, std::size_t n) {
   Bytes out(n - std::min(n, v.size()), 0);
   append(out, v);
@@ -53,16 +65,22 @@ Result<void> interpret(Signature& sig, const std::vector<Subpacket>& area, bool 
         break;
       case kSubIssuerFingerprint:
       case kSubIntendedRecipient: {
-        // v4 form: version octet 4 then 20 octets; other versions are kept out.
-        if (sp.data.size() != 21 || sp.data[0] != 4) {
+        // Key version octet, then 20 (v4) or 32 (v6) octets; other forms are kept out.
+        bool v4 = sp.data.size() == 21 && sp.data[0] == 4;
+        bool v6 = sp.data.size() == 33 && sp.data[0] == 6;
+        if (!v4 && !v6) {
           known = false;
           break;
         }
         Fingerprint f{};
-        std::copy(sp.data.begin() + 1, sp.data.end(), f.begin());
+        std::copy(sp.data.begin() + 1, sp.data.begin() + 21, f.begin());
         if (sp.type == kSubIssuerFingerprint) {
-          sig.issuer_fingerprint = f;
-        } else if (hashed) {
+          sig.issuer_fpr.assign(sp.data.begin() + 1, sp.data.end());
+          if (v4) {
+            sig.issuer_fingerprint = f;
+          }
+        } else if (hashed && v4) {
+          // Our keys are v4, so a v6 recipient is never one of them: it is not reported.
           sig.intended_recipients.push_back(f);
         }
         break;
@@ -120,13 +138,18 @@ Result<void> interpret(Signature& sig, const std::vector<Subpacket>& area, bool 
   return {};
 }
 
-// The v4 hashed trailer (RFC 9580 §5.2.4).
+// The hashed trailer of v4 and v6 signatures (RFC 9580 §5.2.4); v6 hashed area lengths are
+// four octets.
 void hash_trailer(crypto::Hasher& h, const Signature& sig) {
-  Bytes fields{4, sig.type, sig.pk_algo, sig.hash_algo};
-  put_u16be(fields, static_cast<std::uint16_t>(sig.hashed_area.size()));
+  Bytes fields{sig.version, sig.type, sig.pk_algo, sig.hash_algo};
+  if (sig.version == 6) {
+    put_u32be(fields, static_cast<std::uint32_t>(sig.hashed_area.size()));
+  } else {
+    put_u16be(fields, static_cast<std::uint16_t>(sig.hashed_area.size()));
+  }
   append(fields, sig.hashed_area);
   h.update(fields);
-  Bytes trailer{4, 0xFF};
+  Bytes trailer{sig.version, 0xFF};
   put_u32be(trailer, static_cast<std::uint32_t>(fields.size()));
   h.update(trailer);
 }
@@ -134,8 +157,8 @@ void hash_trailer(crypto::Hasher& h, const Signature& sig) {
 }  // namespace
 
 bool Signature::may_be_from(const PublicKey& key) const {
-  if (issuer_fingerprint) {
-    return *issuer_fingerprint == key.fingerprint();
+  if (!issuer_fpr.empty()) {
+    return issuer_fpr == key.fingerprint_bytes();
   }
   if (issuer_key_id) {
     return *issuer_key_id == key.key_id();
@@ -144,41 +167,79 @@ bool Signature::may_be_from(const PublicKey& key) const {
 }
 
 Bytes Signature::serialize() const {
-  Bytes out{4, type, pk_algo, hash_algo};
-  put_u16be(out, static_cast<std::uint16_t>(hashed_area.size()));
+  Bytes out{version, type, pk_algo, hash_algo};
+  auto put_len = [&](std::size_t n) {
+    if (version == 6) {
+      put_u32be(out, static_cast<std::uint32_t>(n));
+    } else {
+      put_u16be(out, static_cast<std::uint16_t>(n));
+    }
+  };
+  put_len(hashed_area.size());
   append(out, hashed_area);
-  put_u16be(out, static_cast<std::uint16_t>(unhashed_area.size()));
+  put_len(unhashed_area.size());
   append(out, unhashed_area);
   append(out, hash_left);
-  write_mpi(out, r);
-  write_mpi(out, s);
+  if (version == 6) {
+    out.push_back(static_cast<std::uint8_t>(salt.size()));
+    append(out, salt);
+  }
+  if (pk_algo == kAlgoEdDsaLegacy) {
+    write_mpi(out, r);
+    write_mpi(out, s);
+  } else {
+    append(out, r);
+    append(out, s);
+  }
   return out;
 }
 
 Result<Signature> parse_signature(ByteView body) {
   ByteReader rd(body);
-  DCBOT_TRY(auto version, rd.u8());
-  if (version != 4) {
-    return make_error(Errc::Unsupported, "pgp: signature version is not 4");
-  }
   Signature sig;
+  DCBOT_TRY(sig.version, rd.u8());
+  if (sig.version != 4 && sig.version != 6) {
+    return make_error(Errc::Unsupported, "pgp: signature version is not 4 or 6");
+  }
   DCBOT_TRY(sig.type, rd.u8());
   DCBOT_TRY(sig.pk_algo, rd.u8());
   DCBOT_TRY(sig.hash_algo, rd.u8());
-  DCBOT_TRY(auto hashed_len, rd.u16());
+  // v6 subpacket areas have four-octet lengths (RFC 9580 §5.2.3).
+  auto area_len = [&]() -> Result<std::size_t> {
+    if (sig.version == 6) {
+      DCBOT_TRY(auto n, rd.u32());
+      return std::size_t{n};
+    }
+    DCBOT_TRY(auto n, rd.u16());
+    return std::size_t{n};
+  };
+  DCBOT_TRY(auto hashed_len, area_len());
   DCBOT_TRY(auto hashed, rd.take(hashed_len));
-  DCBOT_TRY(auto unhashed_len, rd.u16());
+  DCBOT_TRY(auto unhashed_len, area_len());
   DCBOT_TRY(auto unhashed, rd.take(unhashed_len));
   sig.hashed_area.assign(hashed.begin(), hashed.end());
   sig.unhashed_area.assign(unhashed.begin(), unhashed.end());
   DCBOT_TRY(auto left, rd.take(2));
   std::copy(left.begin(), left.end(), sig.hash_left.begin());
+  if (sig.version == 6) {
+    DCBOT_TRY(auto salt_len, rd.u8());
+    DCBOT_TRY(auto salt, rd.take(salt_len));
+    sig.salt.assign(salt.begin(), salt.end());
+  }
   if (sig.pk_algo == kAlgoEdDsaLegacy) {
     DCBOT_TRY(sig.r, read_mpi(rd));
     DCBOT_TRY(sig.s, read_mpi(rd));
     if (sig.r.size() > 32 || sig.s.size() > 32 || !rd.empty()) {
       return make_error(Errc::Parse, "pgp: bad eddsa signature");
     }
+  } else if (sig.pk_algo == kAlgoEd25519) {
+    // RFC 9580 §5.2.3.4: 64 octets of the native signature.
+    DCBOT_TRY(auto rs, rd.take(64));
+    if (!rd.empty()) {
+      return make_error(Errc::Parse, "pgp: bad ed25519 signature");
+    }
+    sig.r.assign(rs.begin(), rs.begin() + 32);
+    sig.s.assign(rs.begin() + 32, rs.end());
   } else {
     DCBOT_TRY(rd.take(rd.remaining()));  // Kept opaque; never verifies.
   }
@@ -196,11 +257,13 @@ Result<void> verify_signature(const Signature& sig, ByteView data, const PublicK
     return make_error(Errc::Crypto, "pgp: bad signature");
   };
   auto algo = signature_hash(sig.hash_algo);
-  if (!algo || sig.pk_algo != kAlgoEdDsaLegacy || !key.is_ed25519() || !sig.created
-      || sig.unknown_critical) {
+  if (!algo || sig.pk_algo != key.algo || !key.is_ed25519() || sig.version != key.version
+      || !sig.created || sig.unknown_critical
+      || (sig.version == 6 && sig.salt.size() != salt_size(sig.hash_algo))) {
     return fail();
   }
   crypto::Hasher h(*algo);
+  h.update(sig.salt);  // Empty for v4.
   h.update(data);
   hash_trailer(h, sig);
   Bytes digest = h.finish();
@@ -225,6 +288,18 @@ Bytes key_signature_data(const PublicKey& primary, const std::string* user_id,
   }
   if (subkey != nullptr) {
     append(out, subkey->hash_prefix());
+  }
+  return out;
+}
+
+Bytes canonical_text(ByteView data) {
+  Bytes out;
+  out.reserve(data.size() + data.size() / 32);
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    if (data[i] == '\n' && (i == 0 || data[i - 1] != '\r')) {
+      out.push_back('\r');
+    }
+    out.push_back(data[i]);
   }
   return out;
 }

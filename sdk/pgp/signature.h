@@ -12,13 +12,16 @@
 #include "pgp/key_types.h"
 #include "pgp/packet.h"
 
-// v4 signatures (RFC 9580 §5.2.3) made with Ed25519Legacy keys: parsing, the hashed trailer
-// (§5.2.4), verification and creation. Only the hashed area is trusted for meaning; the issuer
-// fields may come from either area because they only select the key.
+// Signatures (RFC 9580 §5.2.3): v4 ones made with Ed25519Legacy keys (what the core writes) and,
+// for reading foreign keys and messages, v6 salted ones and native Ed25519 (algo 27): parsing, the
+// hashed data (§5.2.4), verification, and creation of v4 Ed25519Legacy signatures. Only the hashed
+// area is trusted for meaning; the issuer fields may come from either area because they only
+// select the key.
 namespace dcbot::pgp {
 
 // Signature types (RFC 9580 §5.2.1).
 inline constexpr std::uint8_t kSigBinary = 0x00;
+inline constexpr std::uint8_t kSigText = 0x01;
 inline constexpr std::uint8_t kSigPositiveCert = 0x13;
 inline constexpr std::uint8_t kSigSubkeyBinding = 0x18;
 inline constexpr std::uint8_t kSigDirectKey = 0x1F;
@@ -47,13 +50,17 @@ struct Notation {
 };
 
 struct Signature {
+  std::uint8_t version = 4;  // 4 or 6.
   std::uint8_t type = 0;
   std::uint8_t pk_algo = 0;
   std::uint8_t hash_algo = 0;
   Bytes hashed_area;
   Bytes unhashed_area;
   std::array<std::uint8_t, 2> hash_left{};
-  Bytes r;  // EdDSA MPIs, leading zeros stripped.
+  Bytes salt;  // v6 only (RFC 9580 §5.2.3): hashed before the signed data.
+  // Ed25519Legacy: the MPIs R and S, leading zeros stripped; native Ed25519: the two halves of the
+  // 64-octet signature.
+  Bytes r;
   Bytes s;
 
   // Interpreted from the hashed area.
@@ -65,8 +72,9 @@ struct Signature {
   // A critical subpacket (or critical notation) we do not understand: the signature is invalid
   // (RFC 9580 §5.2.3.7).
   bool unknown_critical = false;
-  // Issuer from either area.
-  std::optional<Fingerprint> issuer_fingerprint;
+  // Issuer from either area: the full fingerprint (20 or 32 octets) if named, and its v4 form.
+  Bytes issuer_fpr;
+  std::optional<Fingerprint> issuer_fingerprint;  // Set for a v4 issuer only.
   std::optional<KeyId> issuer_key_id;
 
   // True if this signature names `key` as its issuer (or names no issuer at all).
@@ -75,19 +83,26 @@ struct Signature {
   Bytes serialize() const;
 };
 
-// Parses a signature packet body. Errc::Unsupported for versions other than 4, Errc::Parse for
-// malformed input.
+// Parses a signature packet body. Errc::Unsupported for versions other than 4 and 6, Errc::Parse
+// for malformed input.
 Result<Signature> parse_signature(ByteView body);
 
-// Verifies `sig` over `data` (the already-framed signed data: literal contents, or key/user-id
-// prefixes from key_signature_data) with the Ed25519Legacy `key`. Requires a creation time, no
-// unknown critical subpacket and SHA-256 or stronger. Errc::Crypto if it does not verify.
+// Verifies `sig` over `data` (the already-framed signed data: literal contents, canonical text,
+// or key/user-id prefixes from key_signature_data) with the Ed25519 `key`. Requires a creation
+// time, no unknown critical subpacket, SHA-256 or stronger, the signature version of the key's
+// version (RFC 9580 §10.3.2.2), an algorithm matching the key's and, for v6, the salt size of the
+// hash (§9.5). Errc::Crypto if it does not verify.
 Result<void> verify_signature(const Signature& sig, ByteView data, const PublicKey& key);
 
 // The data hashed by a key signature (RFC 9580 §5.2.4): the primary key, then the user id
-// (0xB4 || u32 length || id) or the subkey, when given.
+// (0xB4 || u32 length || id) or the subkey, when given. (A v6 signature's salt goes first; the
+// verifier adds it.)
 Bytes key_signature_data(const PublicKey& primary, const std::string* user_id,
                          const PublicKey* subkey);
+
+// Text in the form text signatures (type 0x01) hash: every line ending made CR LF (RFC 9580
+// §5.2.1.2). A lone CR is kept as it is.
+Bytes canonical_text(ByteView data);
 
 // Creates a v4 Ed25519Legacy SHA-256 signature of `type` over `data` with the given encoded
 // subpacket areas, signing with the 32-byte `seed`.
