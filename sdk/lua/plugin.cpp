@@ -1,0 +1,479 @@
+// SPDX-License-Identifier: MIT
+#include "lua/plugin.h"
+
+#include <algorithm>
+#include <exception>
+#include <initializer_list>
+#include <optional>
+#include <utility>
+
+#include <lua.h>
+
+#include <lauxlib.h>
+
+// The C functions of the `dcbot` module. Lua raises errors with longjmp, which skips C++
+// destructors, so each function first reads its arguments (which may raise), then does its C++
+// work inside host_call() or a noexcept member, whose temporaries are gone when it returns, and
+// only then pushes results or raises. Strings that outlive that step live in the Plugin.
+namespace dcbot::lua {
+namespace {
+
+// Registry keys of the plugin's handlers: an array of functions and a map name -> function.
+constexpr const char* kMessageHandlersKey = "dcbot.plugin.message_handlers";
+constexpr const char* kCommandHandlersKey = "dcbot.plugin.command_handlers";
+
+// Nesting deeper than this in a `config:` block is refused (the conversion recurses).
+constexpr int kMaxConfigDepth = 64;
+
+void push_view(lua_State* state, std::string_view text) {
+  Sandbox::push_host_string(state, text);
+}
+
+// Reads a config scalar, list or map without leaving a Result (with its destructor) on a frame
+// that Lua may longjmp through.
+template <class T>
+T read_config(const config::Value& value, Result<T> (config::Value::*read)() const, T fallback) {
+  auto result = (value.*read)();
+  return result ? *result : fallback;
+}
+
+// Pushes a config value as Lua data: maps and lists become tables, null becomes nil. Raises on
+// overly deep nesting.
+void push_config(lua_State* state, const config::Value& value, int depth) {
+  if (depth > kMaxConfigDepth) {
+    luaL_error(state, "config: nested deeper than %d levels", kMaxConfigDepth);
+    return;
+  }
+  luaL_checkstack(state, 3, "config");
+  using Kind = config::Value::Kind;
+  switch (value.kind()) {
+    case Kind::Null:
+      lua_pushnil(state);
+      return;
+    case Kind::Bool:
+      lua_pushboolean(state, read_config(value, &config::Value::as_bool, false) ? 1 : 0);
+      return;
+    case Kind::Int:
+      lua_pushinteger(state, static_cast<lua_Integer>(
+                                 read_config<std::int64_t>(value, &config::Value::as_int, 0)));
+      return;
+    case Kind::Double:
+      lua_pushnumber(state, read_config(value, &config::Value::as_double, 0.0));
+      return;
+    case Kind::String:
+      push_view(state, value.text());  // For strings the source text is the value.
+      return;
+    case Kind::List: {
+      const auto* items =
+          read_config<const config::Value::List*>(value, &config::Value::as_list, nullptr);
+      const std::size_t size = items == nullptr ? 0 : items->size();
+      lua_createtable(state, static_cast<int>(std::min<std::size_t>(size, 1 << 20)), 0);
+      for (std::size_t i = 0; i < size; ++i) {
+        push_config(state, (*items)[i], depth + 1);
+        lua_rawseti(state, -2, static_cast<lua_Integer>(i) + 1);
+      }
+      return;
+    }
+    case Kind::Map: {
+      const auto* entries =
+          read_config<const config::Value::Map*>(value, &config::Value::as_map, nullptr);
+      const std::size_t size = entries == nullptr ? 0 : entries->size();
+      lua_createtable(state, 0, static_cast<int>(std::min<std::size_t>(size, 1 << 20)));
+      for (std::size_t i = 0; i < size; ++i) {
+        push_view(state, (*entries)[i].key);
+        push_config(state, (*entries)[i].value, depth + 1);
+        lua_rawset(state, -3);
+      }
+      return;
+    }
+  }
+}
+
+// The function table of a module, each a closure over the Plugin.
+void set_functions(lua_State* state, Plugin* plugin, std::initializer_list<luaL_Reg> functions) {
+  for (const luaL_Reg& reg : functions) {
+    lua_pushlightuserdata(state, plugin);
+    lua_pushcclosure(state, reg.func, 1);
+    lua_setfield(state, -2, reg.name);
+  }
+}
+
+// "/roll" for "roll" or "/roll"; empty if `name` is not a command word.
+std::string normalize_command(std::string_view name) {
+  if (name.empty()) {
+    return {};
+  }
+  std::string out = name.front() == '/' ? std::string(name) : "/" + std::string(name);
+  const bool word = out.size() > 1 && std::none_of(out.begin() + 1, out.end(), [](char c) {
+                      return c == '/' || c == '@' || static_cast<unsigned char>(c) <= ' ';
+                    });
+  return word ? out : std::string();
+}
+
+}  // namespace
+
+// What run_handler needs; handed over as light userdata.
+struct Plugin::Dispatch {
+  Plugin* plugin = nullptr;
+  const Message* message = nullptr;
+  int handler = 0;             // 1-based index of a message handler; 0 for a command.
+  std::string_view command{};  // Normalized; set for commands.
+  std::string_view args{};
+  std::uint64_t serial = 0;
+};
+
+template <class Work>
+bool Plugin::host_call(Work&& work) noexcept {
+  try {
+    Result<> result = std::forward<Work>(work)();
+    if (result) {
+      return true;
+    }
+    error_ = std::move(result).error().message;
+  } catch (const std::exception& e) {
+    try {
+      error_ = e.what();
+    } catch (...) {
+      error_.clear();
+    }
+  } catch (...) {
+    error_ = "unknown exception";
+  }
+  return false;
+}
+
+Plugin::Plugin(std::unique_ptr<Sandbox> sandbox, std::filesystem::path file, config::Value config,
+               Host& host)
+    : sandbox_(std::move(sandbox)),
+      file_(std::move(file)),
+      config_(std::move(config)),
+      host_(&host) {}
+
+Plugin::~Plugin() = default;
+
+Result<std::unique_ptr<Plugin>> Plugin::load(std::string name, std::filesystem::path file,
+                                             config::Value config, Host& host, Limits limits) {
+  DCBOT_TRY(auto sandbox, Sandbox::create(std::move(name), limits));
+  std::unique_ptr<Plugin> plugin(
+      new Plugin(std::move(sandbox), std::move(file), std::move(config), host));
+  DCBOT_TRY(plugin->sandbox_->protected_call(&Plugin::install_module, plugin.get()));
+  plugin->loading_ = true;
+  auto ran = plugin->sandbox_->run_file(plugin->file_);
+  plugin->loading_ = false;
+  if (!ran) {
+    return ran.error();
+  }
+  return plugin;
+}
+
+Result<std::unique_ptr<Plugin>> Plugin::reload() const {
+  return load(sandbox_->name(), file_, config_, *host_, sandbox_->limits());
+}
+
+Plugin& Plugin::self(lua_State* state) {
+  return *static_cast<Plugin*>(lua_touserdata(state, lua_upvalueindex(1)));
+}
+
+int Plugin::install_module(lua_State* state) {
+  auto* plugin = static_cast<Plugin*>(lua_touserdata(state, 1));
+  lua_newtable(state);
+  lua_setfield(state, LUA_REGISTRYINDEX, kMessageHandlersKey);
+  lua_newtable(state);
+  lua_setfield(state, LUA_REGISTRYINDEX, kCommandHandlersKey);
+
+  lua_createtable(state, 0, 10);
+  set_functions(state, plugin,
+                {{"on_message", lua_on_message},
+                 {"on_command", lua_on_command},
+                 {"send_text", lua_send_text},
+                 {"log", lua_log}});
+  lua_createtable(state, 0, 3);
+  set_functions(
+      state, plugin,
+      {{"get", lua_storage_get}, {"set", lua_storage_set}, {"delete", lua_storage_delete}});
+  lua_setfield(state, -2, "storage");
+  push_view(state, plugin->sandbox_->name());
+  lua_setfield(state, -2, "name");
+  if (plugin->config_.is_null()) {
+    lua_newtable(state);  // Plugins may index bot.config without checking for nil.
+  } else {
+    push_config(state, plugin->config_, 0);
+  }
+  lua_setfield(state, -2, "config");
+
+  lua_getfield(state, -1, "log");
+  lua_setglobal(state, "print");  // print() goes to the bot's log, not to stdout.
+  Sandbox::provide_module(state, "dcbot");
+  return 0;
+}
+
+bool Plugin::has_command(std::string_view command) const {
+  const std::string name = normalize_command(command);
+  return std::any_of(commands_.begin(), commands_.end(),
+                     [&](const Command& c) { return c.name == name; });
+}
+
+bool Plugin::add_command(std::string_view name, std::string_view description) noexcept {
+  try {
+    std::string normalized = normalize_command(name);
+    if (normalized.empty()) {
+      error_ = "bot.on_command: \"" + std::string(name) + "\" is not a command name";
+      return false;
+    }
+    if (has_command(normalized)) {
+      error_ = "bot.on_command: " + normalized + " is already registered";
+      return false;
+    }
+    commands_.push_back({std::move(normalized), std::string(description)});
+    return true;
+  } catch (...) {
+    error_ = "bot.on_command: out of memory";
+    return false;
+  }
+}
+
+int Plugin::lua_on_message(lua_State* state) {
+  Plugin& plugin = self(state);
+  luaL_checktype(state, 1, LUA_TFUNCTION);
+  if (!plugin.loading_) {
+    return luaL_error(state, "bot.on_message: handlers are registered while the plugin loads");
+  }
+  lua_getfield(state, LUA_REGISTRYINDEX, kMessageHandlersKey);
+  lua_pushvalue(state, 1);
+  lua_rawseti(state, -2, plugin.message_handlers_ + 1);
+  ++plugin.message_handlers_;
+  return 0;
+}
+
+// bot.on_command(name, description, fn) or bot.on_command(name, fn).
+int Plugin::lua_on_command(lua_State* state) {
+  Plugin& plugin = self(state);
+  std::size_t name_size = 0;
+  const char* name = luaL_checklstring(state, 1, &name_size);
+  std::size_t description_size = 0;
+  const char* description = "";
+  int function_index = 2;
+  if (lua_type(state, 2) != LUA_TFUNCTION) {
+    description = luaL_checklstring(state, 2, &description_size);
+    function_index = 3;
+  }
+  luaL_checktype(state, function_index, LUA_TFUNCTION);
+  if (!plugin.loading_) {
+    return luaL_error(state, "bot.on_command: handlers are registered while the plugin loads");
+  }
+  if (!plugin.add_command({name, name_size}, {description, description_size})) {
+    return luaL_error(state, "%s", plugin.error_.c_str());
+  }
+  lua_getfield(state, LUA_REGISTRYINDEX, kCommandHandlersKey);
+  const std::string& key = plugin.commands_.back().name;
+  lua_pushlstring(state, key.data(), key.size());
+  lua_pushvalue(state, function_index);
+  lua_rawset(state, -3);
+  return 0;
+}
+
+int Plugin::lua_send_text(lua_State* state) {
+  Plugin& plugin = self(state);
+  const lua_Integer chat_id = luaL_checkinteger(state, 1);
+  std::size_t size = 0;
+  const char* text = luaL_checklstring(state, 2, &size);
+  if (!plugin.host_call([&] { return plugin.host_->send_text(chat_id, {text, size}); })) {
+    return luaL_error(state, "bot.send_text: %s", plugin.error_.c_str());
+  }
+  return 0;
+}
+
+// bot.log(...) and print(...): the arguments as tostring() shows them, separated by spaces.
+int Plugin::lua_log(lua_State* state) {
+  Plugin& plugin = self(state);
+  const int n = lua_gettop(state);
+  luaL_Buffer buffer;
+  luaL_buffinit(state, &buffer);
+  for (int i = 1; i <= n; ++i) {
+    if (i > 1) {
+      luaL_addchar(&buffer, ' ');
+    }
+    luaL_tolstring(state, i, nullptr);
+    luaL_addvalue(&buffer);
+  }
+  luaL_pushresult(&buffer);
+  std::size_t size = 0;
+  const char* line = lua_tolstring(state, -1, &size);
+  plugin.host_call([&]() -> Result<> {
+    plugin.host_->log(log::Level::Info, {line, size});
+    return {};
+  });
+  return 0;
+}
+
+int Plugin::lua_storage_get(lua_State* state) {
+  Plugin& plugin = self(state);
+  std::size_t key_size = 0;
+  const char* key = luaL_checklstring(state, 1, &key_size);
+  bool found = false;
+  const bool ok = plugin.host_call([&]() -> Result<> {
+    DCBOT_TRY(auto value, plugin.host_->storage_get({key, key_size}));
+    found = value.has_value();
+    plugin.value_ = found ? std::move(*value) : std::string();
+    return {};
+  });
+  if (!ok) {
+    return luaL_error(state, "bot.storage.get: %s", plugin.error_.c_str());
+  }
+  if (!found) {
+    lua_pushnil(state);
+  } else {
+    push_view(state, plugin.value_);
+  }
+  return 1;
+}
+
+int Plugin::lua_storage_set(lua_State* state) {
+  Plugin& plugin = self(state);
+  std::size_t key_size = 0;
+  const char* key = luaL_checklstring(state, 1, &key_size);
+  if (lua_isnoneornil(state, 2)) {
+    return lua_storage_delete(state);
+  }
+  if (lua_type(state, 2) != LUA_TSTRING && lua_type(state, 2) != LUA_TNUMBER) {
+    return luaL_error(state, "bot.storage.set: values are strings or numbers, not %s",
+                      luaL_typename(state, 2));
+  }
+  std::size_t value_size = 0;
+  const char* value = lua_tolstring(state, 2, &value_size);
+  if (key_size == 0 || key_size > kMaxStorageKey) {
+    return luaL_error(state, "bot.storage.set: keys are 1 to %d bytes",
+                      static_cast<int>(kMaxStorageKey));
+  }
+  if (value_size > kMaxStorageValue) {
+    return luaL_error(state, "bot.storage.set: values are at most %d bytes",
+                      static_cast<int>(kMaxStorageValue));
+  }
+  if (!plugin.host_call([&] {
+        return plugin.host_->storage_set({key, key_size}, {value, value_size});
+      })) {
+    return luaL_error(state, "bot.storage.set: %s", plugin.error_.c_str());
+  }
+  return 0;
+}
+
+int Plugin::lua_storage_delete(lua_State* state) {
+  Plugin& plugin = self(state);
+  std::size_t key_size = 0;
+  const char* key = luaL_checklstring(state, 1, &key_size);
+  if (!plugin.host_call([&] { return plugin.host_->storage_delete({key, key_size}); })) {
+    return luaL_error(state, "bot.storage.delete: %s", plugin.error_.c_str());
+  }
+  return 0;
+}
+
+// ev:reply(text). Upvalues: the Plugin and the serial of the event it belongs to.
+int Plugin::lua_reply(lua_State* state) {
+  Plugin& plugin = self(state);
+  if (lua_type(state, 1) != LUA_TTABLE) {
+    return luaL_error(state, "ev:reply: call it with a colon, ev:reply(text)");
+  }
+  std::size_t size = 0;
+  const char* text = luaL_checklstring(state, 2, &size);
+  const auto serial = static_cast<std::uint64_t>(lua_tointeger(state, lua_upvalueindex(2)));
+  if (plugin.current_ == nullptr || plugin.current_->serial != serial) {
+    return luaL_error(state,
+                      "ev:reply: the event's handler has returned; use bot.send_text(ev.chat_id, "
+                      "text)");
+  }
+  const Message& message = *plugin.current_->message;
+  if (!plugin.host_call([&] { return plugin.host_->reply(message, {text, size}); })) {
+    return luaL_error(state, "ev:reply: %s", plugin.error_.c_str());
+  }
+  return 0;
+}
+
+void Plugin::push_event(lua_State* state, Plugin& plugin, const Dispatch& dispatch) {
+  const Message& message = *dispatch.message;
+  lua_createtable(state, 0, 9);
+  push_view(state, message.text);
+  lua_setfield(state, -2, "text");
+  lua_pushinteger(state, static_cast<lua_Integer>(message.chat_id));
+  lua_setfield(state, -2, "chat_id");
+  lua_pushinteger(state, static_cast<lua_Integer>(message.message_id));
+  lua_setfield(state, -2, "message_id");
+  lua_pushinteger(state, static_cast<lua_Integer>(message.timestamp));
+  lua_setfield(state, -2, "timestamp");
+
+  lua_createtable(state, 0, 4);
+  push_view(state, message.sender.addr);
+  lua_setfield(state, -2, "addr");
+  push_view(state, message.sender.name);
+  lua_setfield(state, -2, "name");
+  push_view(state, message.sender.fingerprint);
+  lua_setfield(state, -2, "fingerprint");
+  lua_pushboolean(state, message.sender.verified ? 1 : 0);
+  lua_setfield(state, -2, "verified");
+  lua_setfield(state, -2, "sender");
+
+  if (dispatch.handler == 0) {
+    push_view(state, dispatch.command);
+    lua_setfield(state, -2, "command");
+    push_view(state, dispatch.args);
+    lua_setfield(state, -2, "args");
+  }
+  lua_pushlightuserdata(state, &plugin);
+  lua_pushinteger(state, static_cast<lua_Integer>(dispatch.serial));
+  lua_pushcclosure(state, lua_reply, 2);
+  lua_setfield(state, -2, "reply");
+}
+
+// The protected body of one handler call: [1] = Dispatch.
+int Plugin::run_handler(lua_State* state) {
+  const auto& dispatch = *static_cast<const Dispatch*>(lua_touserdata(state, 1));
+  if (dispatch.handler > 0) {
+    lua_getfield(state, LUA_REGISTRYINDEX, kMessageHandlersKey);
+    lua_rawgeti(state, -1, dispatch.handler);
+  } else {
+    lua_getfield(state, LUA_REGISTRYINDEX, kCommandHandlersKey);
+    push_view(state, dispatch.command);
+    lua_rawget(state, -2);
+  }
+  push_event(state, *dispatch.plugin, dispatch);
+  if (dispatch.handler > 0) {
+    lua_call(state, 1, 0);
+  } else {
+    push_view(state, dispatch.args);
+    lua_call(state, 2, 0);
+  }
+  return 0;
+}
+
+Result<> Plugin::handle_message(const Message& message) {
+  std::optional<Error> first;
+  for (int i = 1; i <= message_handlers_; ++i) {
+    Dispatch dispatch{.plugin = this, .message = &message, .handler = i, .serial = ++serial_};
+    current_ = &dispatch;
+    auto result = sandbox_->protected_call(&Plugin::run_handler, &dispatch);
+    current_ = nullptr;
+    if (!result && !first) {
+      first = std::move(result).error();
+    }
+  }
+  if (first) {
+    return *std::move(first);
+  }
+  return {};
+}
+
+Result<> Plugin::handle_command(const Message& message, std::string_view command,
+                                std::string_view args) {
+  const std::string name = normalize_command(command);
+  if (!has_command(name)) {
+    return make_error(Errc::NotFound,
+                      fmt::format("lua: plugin \"{}\": no command {}", sandbox_->name(), command));
+  }
+  Dispatch dispatch{
+      .plugin = this, .message = &message, .command = name, .args = args, .serial = ++serial_};
+  current_ = &dispatch;
+  auto result = sandbox_->protected_call(&Plugin::run_handler, &dispatch);
+  current_ = nullptr;
+  return result;
+}
+
+}  // namespace dcbot::lua
