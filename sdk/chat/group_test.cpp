@@ -16,6 +16,7 @@
 #include "chat/test_loop.h"
 #include "mime/date.h"
 #include "store/chats.h"
+#include "store/runtime_tables.h"
 
 // Groups between four dcbot accounts (mails moved by hand, as the relays would) and the group
 // mails the real core 2.62 recorded (tests/data/core-2.62 21-27, 31, 32). PROTOCOL.md §4.
@@ -375,6 +376,102 @@ TEST(GroupVectors, BobFollowsTheRecordedGroup) {
   EXPECT_EQ(events_of<GroupRemovedEvent>(fx).size(), 1u) << fx.dropped;
   EXPECT_FALSE(is_group_member(*bob.account, chat).value());
   EXPECT_EQ(sorted(group_members(*bob.account, chat).value()), sorted({alice_fpr, carol_fpr}));
+}
+
+Effects feed_recorded(Peer& peer, const std::string& prefix, std::int64_t now) {
+  for (const auto& entry : std::filesystem::directory_iterator(testing::data_dir())) {
+    const auto name = entry.path().filename().string();
+    if (name.rfind(prefix + "-", 0) == 0 && entry.path().extension() == ".eml") {
+      return peer->receive(as_bytes(testing::read_file(entry.path())), now).value();
+    }
+  }
+  throw std::runtime_error("no recording " + prefix);
+}
+
+// Carol's side of the recorded group join (22-25): she scans group-invite.txt, gets Alice's
+// vc-pubkey (23), answers with vg-request-with-auth and is in the group on vg-member-added (25).
+TEST(GroupVectors, CarolJoinsTheRecordedGroupByLink) {
+  const std::int64_t now = mime::parse_date("Mon, 23 Nov 2026 01:13:50 +0000").value();
+  Peer carol = make_group_peer("carol", "carol", false);
+  const std::string alice_fpr = "639D3F8576BEBFD311AEAE4DDA27E353CC0E3128";
+  const std::string bob_fpr = "9FDF5F9C2FBFF1F09A9CCC8004E3978B1A945A9F";
+  const std::string link = testing::read_file(testing::data_dir() / "group-invite.txt");
+  auto start = start_join(*carol.account, link, now).value();
+  ASSERT_FALSE(start.shortcut);
+  auto fx = feed_recorded(carol, "23", now + 2);
+  EXPECT_EQ(fx.dropped, "securejoin: vc-pubkey handled");
+  ASSERT_EQ(fx.outgoing.size(), 1u);
+  fx = feed_recorded(carol, "25", now + 6);
+  EXPECT_EQ(events_of<ContactVerifiedEvent>(fx).size(), 1u) << fx.dropped;
+  auto joined = events_of<GroupJoinedEvent>(fx);
+  ASSERT_EQ(joined.size(), 1u) << fx.dropped;
+  EXPECT_EQ(joined[0].grpid, "2FeZl2aTPLJzqN0z8uJURVLF");
+  EXPECT_EQ(joined[0].name, "Test Group");
+  EXPECT_EQ(sorted(joined[0].member_fprs), sorted({alice_fpr, bob_fpr}));
+  EXPECT_TRUE(pending_joins(*carol.db).value().empty());
+  // 27: Alice renames; 31: Alice removes Bob (Carol stays).
+  fx = feed_recorded(carol, "27", now + 12);
+  EXPECT_EQ(events_of<GroupRenamedEvent>(fx).size(), 1u) << fx.dropped;
+  fx = feed_recorded(carol, "31", now + 30);
+  auto removed = events_of<MemberRemovedEvent>(fx);
+  ASSERT_EQ(removed.size(), 1u) << fx.dropped;
+  EXPECT_EQ(removed[0].fingerprint, bob_fpr);
+  EXPECT_EQ(removed[0].actor_fpr, alice_fpr);
+  EXPECT_EQ(group_members(*carol.account, joined[0].chat_id).value(),
+            std::vector<std::string>{alice_fpr});
+}
+
+// Alice's side: the group exists with Bob, her link's tokens are stored; Carol's recorded
+// vg-request-with-auth (24) adds her, Carol writes (26) and leaves (32).
+TEST(GroupVectors, AliceAddsTheJoinerOfTheRecordedGroup) {
+  const std::int64_t now = mime::parse_date("Mon, 23 Nov 2026 01:13:54 +0000").value();
+  Peer alice = make_group_peer("alice", "alice", false);
+  Peer bob = make_group_peer("bob", "bob", false);
+  testing::introduce(alice, bob, now - 100);
+  const std::string grpid = "2FeZl2aTPLJzqN0z8uJURVLF";
+  store::Chat chat;
+  chat.type = store::ChatType::Group;
+  chat.grpid = grpid;
+  chat.name = "Test Group";
+  chat.name_timestamp = 1795396431;
+  const auto chat_id = store::Chats(*alice.db).add(chat).value();
+  store::ChatMembers(*alice.db).set({chat_id, alice->fingerprint(), 1795396431, 0}).value();
+  store::ChatMembers(*alice.db).set({chat_id, bob->fingerprint(), 1795396431, 0}).value();
+  const Invite invite =
+      parse_invite(testing::read_file(testing::data_dir() / "group-invite.txt")).value();
+  store::SecureJoinTokens tokens(*alice.db);
+  tokens.add({store::TokenKind::InviteNumber, invite.invitenumber, grpid, now - 60}).value();
+  tokens.add({store::TokenKind::Auth, invite.auth, grpid, now - 60}).value();
+
+  const std::string carol_fpr = "44AFDAEB5F7CED73FEC396820D0A05B642D400F6";
+  auto fx = feed_recorded(alice, "24", now + 1);
+  EXPECT_EQ(fx.dropped, "securejoin: vg-request-with-auth handled");
+  EXPECT_EQ(events_of<ContactVerifiedEvent>(fx).size(), 1u);
+  ASSERT_EQ(fx.outgoing.size(), 1u);
+  const auto& added = fx.outgoing[0];
+  // Appendix A3: the new member's relays first, then everyone else.
+  ASSERT_EQ(added.recipients.size(), 2u);
+  EXPECT_EQ(added.recipients[0], load_fixture("carol").addr);
+  EXPECT_EQ(sorted(group_members(*alice.account, chat_id).value()),
+            sorted({bob->fingerprint(), carol_fpr}));
+  // Bob (a dcbot account here) gets our vg-member-added like the core's.
+  auto bob_fx = testing::deliver(added, bob, now + 2);
+  (void)bob_fx;
+  fx = feed_recorded(alice, "26", now + 6);
+  auto msgs = events_of<MessageEvent>(fx);
+  ASSERT_EQ(msgs.size(), 1u) << fx.dropped;
+  EXPECT_EQ(msgs[0].chat_id, chat_id);
+  EXPECT_EQ(msgs[0].text, "hi all, carol here");
+  // 32: Carol leaves. Her mail also lists Bob as a past member (the recorded Alice had removed
+  // him in 31, which this Alice never sent), so his removal propagates from it too.
+  fx = feed_recorded(alice, "32", now + 25);
+  auto removed = events_of<MemberRemovedEvent>(fx);
+  ASSERT_EQ(removed.size(), 2u) << fx.dropped;
+  for (const auto& ev : removed) {
+    EXPECT_EQ(ev.actor_fpr, carol_fpr);
+    EXPECT_EQ(ev.left, ev.fingerprint == carol_fpr);
+  }
+  EXPECT_TRUE(group_members(*alice.account, chat_id).value().empty());
 }
 
 }  // namespace
