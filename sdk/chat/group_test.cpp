@@ -14,6 +14,7 @@
 #include "chat/invite.h"
 #include "chat/securejoin.h"
 #include "chat/test_loop.h"
+#include "mime/builder.h"
 #include "mime/date.h"
 #include "store/chats.h"
 #include "store/runtime_tables.h"
@@ -242,6 +243,63 @@ TEST_F(Groups, UnknownGroupNeedsNameAndNoRemoval) {
   Peer fresh = make_group_peer("carol", "Carol2", false);
   auto fx = testing::deliver(remove, fresh, kNow + 10);
   EXPECT_EQ(fx.dropped, "group removal for an unknown group");
+}
+
+// A mail shaped like an old client's group mail (no member timestamps), sent through `from`'s 1:1
+// chat with `to`, so To names only `to`.
+OutgoingMail legacy_group_mail(Peer& from, Peer& to, std::vector<mime::HeaderField> headers,
+                               std::int64_t now) {
+  const auto chat = testing::introduce(from, to, now);
+  Account::Draft d;
+  d.chat_id = chat;
+  d.now = now;
+  d.root = mime::text_part("legacy");
+  d.text = "legacy";
+  d.headers = std::move(headers);
+  return from->build(d).value();
+}
+
+TEST_F(Groups, LegacyMemberAddedNeedsGossipOfTheAddedAddress) {
+  const std::string grpid = generate_token();
+  // No Chat-Group-Name: an unknown group is not created.
+  auto fx = testing::deliver(legacy_group_mail(alice_, bot_, {{"Chat-Group-ID", grpid}}, kNow),
+                             bot_, kNow);
+  EXPECT_EQ(fx.dropped, "unknown group without name");
+  EXPECT_EQ(chat_of(bot_, grpid), 0);
+  // Named: created with the sender, us and the To addresses (no timestamps header).
+  fx = testing::deliver(
+      legacy_group_mail(alice_, bot_, {{"Chat-Group-ID", grpid}, {"Chat-Group-Name", "Old"}},
+                        kNow + 1),
+      bot_, kNow + 1);
+  ASSERT_EQ(events_of<GroupJoinedEvent>(fx).size(), 1u) << fx.dropped;
+  EXPECT_EQ(group_members(*bot_.account, chat_of(bot_, grpid)).value(),
+            std::vector<std::string>{fpr(alice_)});
+  // Member-Added without gossip for Carol (she is not in To, so gossip would not count): ignored.
+  const std::string carol_addr = carol_->profile().addr;
+  const auto carol_gossip =
+      mime::autocrypt_value(carol_addr, carol_->key().certificate().serialize(), true);
+  fx = testing::deliver(legacy_group_mail(alice_, bot_,
+                                          {{"Chat-Group-ID", grpid},
+                                           {"Chat-Group-Name", "Old"},
+                                           {"Chat-Group-Member-Added", carol_addr},
+                                           {"Autocrypt-Gossip", carol_gossip}},
+                                          kNow + 2),
+                        bot_, kNow + 2);
+  EXPECT_TRUE(events_of<MemberAddedEvent>(fx).empty());
+  EXPECT_NE(
+      std::find(fx.notes.begin(), fx.notes.end(), "group: member-added without gossip ignored"),
+      fx.notes.end());
+  // To Carol herself, with the gossip of her address in To: she is added (and joins).
+  fx = testing::deliver(legacy_group_mail(alice_, carol_,
+                                          {{"Chat-Group-ID", grpid},
+                                           {"Chat-Group-Name", "Old"},
+                                           {"Chat-Group-Member-Added", carol_addr},
+                                           {"Autocrypt-Gossip", carol_gossip}},
+                                          kNow + 3),
+                        carol_, kNow + 3);
+  ASSERT_EQ(events_of<GroupJoinedEvent>(fx).size(), 1u) << fx.dropped;
+  EXPECT_TRUE(is_group_member(*carol_.account, chat_of(carol_, grpid)).value());
+  EXPECT_EQ(fx.dropped, "group system message: member added");
 }
 
 // Runs a group SecureJoin: `joiner` scans `link` of `inviter`, mails move until the joiner is in.
