@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: MIT
+// The echo bot against the real Delta Chat core (issue #5 acceptance 1-4): a real-core user
+// joins the bot's invite link (v3 and legacy) or the bot joins the user's link, then texts and
+// files are echoed. The bot runs in-process on its own io thread, exactly as `dcbot run` runs it
+// (runtime::open_bot + Engine::run), on the local relay.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <gtest/gtest.h>
+
+#include "dcbot/bot.h"
+#include "runtime/bot.h"
+
+#include "support/relay_env.h"
+#include "support/rpc_peer.h"
+
+namespace dcbot {
+namespace {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using testsupport::PeerAccount;
+using testsupport::RelayEnv;
+using testsupport::RpcPeer;
+namespace json = boost::json;
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// What the bot's handlers saw, shared with the test thread.
+struct Seen {
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::vector<ContactVerifiedEvent> verified;
+  std::vector<MessageData> messages;
+
+  bool wait(const std::function<bool()>& done, std::chrono::seconds limit) {
+    std::unique_lock lock(mutex);
+    return cv.wait_for(lock, limit, done);
+  }
+};
+
+class EchoBotInterop : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto env = RelayEnv::from_environment();
+    ASSERT_TRUE(env) << "the local test relay is required: " << env.error().to_string();
+    relay_ = std::move(*env);
+
+    runtime::BotOptions o;
+    o.transport.addr = relay_.fresh_address("echo-");
+    o.transport.password = relay_.password;
+    o.transport.imap = runtime::ServerSettings{.host = relay_.host, .port = relay_.imaps_port};
+    o.transport.smtp = runtime::ServerSettings{.host = relay_.host, .port = relay_.smtps_port};
+    o.transport.ca_file = relay_.ca_cert;
+    o.transport.connect_timeout = 10s;
+    o.transport.io_timeout = 30s;
+    o.data_dir = fs::path(DCBOT_BINARY_DIR) / "echo-interop" / o.transport.addr;
+    o.display_name = "Echo Bot";
+    o.fetcher.backoff_min = 200ms;
+    o.fetcher.backoff_max = 2s;
+    o.sender.send_per_minute = 0;
+    o.sender.backoff_min = 200ms;
+    o.sender.backoff_max = 2s;
+    auto bot = runtime::open_bot(io_.get_executor(), o);
+    ASSERT_TRUE(bot) << bot.error().to_string();
+    bot_ = std::move(*bot);
+
+    // The echo bot of bots/echo/main.cpp, plus recording for the assertions.
+    bot_->on_message([this](MessageEvent ev) {
+      {
+        std::lock_guard lock(seen_.mutex);
+        seen_.messages.push_back(ev.data());
+      }
+      seen_.cv.notify_all();
+      if (ev.attachments().empty()) {
+        ev.reply(ev.text());
+        return;
+      }
+      for (const auto& file : ev.attachments()) {
+        ev.reply_file(file.path, ev.text());
+      }
+    });
+    bot_->on_contact_verified([this](ContactVerifiedEvent ev) {
+      {
+        std::lock_guard lock(seen_.mutex);
+        seen_.verified.push_back(std::move(ev));
+      }
+      seen_.cv.notify_all();
+    });
+
+    testsupport::RpcPeerOptions peer_options;
+    peer_options.name = "user";
+    auto peer = RpcPeer::start(peer_options);
+    ASSERT_TRUE(peer) << peer.error().to_string();
+    peer_ = std::move(*peer);
+    auto user = PeerAccount::create_and_configure(*peer_, relay_, relay_.fresh_address("user-"),
+                                                  "Ünïcode User");
+    ASSERT_TRUE(user) << user.error().to_string();
+    user_.emplace(std::move(*user));
+    // A fresh core account treats mails that arrived before its first INBOX fetch as old and
+    // does not process them: wait until it idles before the bot may write to it.
+    auto idle = user_->wait_for_event("ImapInboxIdle", 60s);
+    ASSERT_TRUE(idle) << idle.error().to_string();
+  }
+
+  void TearDown() override {
+    if (thread_.joinable()) {
+      asio::post(io_, [this] { bot_->impl().engine->stop(); });
+      thread_.join();
+    }
+    bot_.reset();
+  }
+
+  // Starts the bot's engine on its own io thread.
+  void start_bot() {
+    asio::co_spawn(io_, bot_->impl().engine->run(), [](const std::exception_ptr&) {});
+    thread_ = std::thread([this] { io_.run(); });
+  }
+
+  // Runs `fn` on the bot's io thread and waits for it.
+  template <class Fn>
+  auto on_bot(Fn fn) -> decltype(fn()) {
+    std::promise<decltype(fn())> promise;
+    asio::post(io_, [&] { promise.set_value(fn()); });
+    return promise.get_future().get();
+  }
+
+  bool wait_verified(std::size_t n = 1) {
+    return seen_.wait([&] { return seen_.verified.size() >= n; }, 90s);
+  }
+
+  ContactVerifiedEvent verified(std::size_t i = 0) {
+    std::lock_guard lock(seen_.mutex);
+    return seen_.verified.at(i);
+  }
+
+  PeerAccount& user() { return *user_; }
+
+  // The user joins the bot's link; checks the core's view of the finished handshake and
+  // returns the user's chat with the bot.
+  std::uint32_t user_joins(bool legacy) {
+    auto link = bot_->invite_link(legacy);  // Before start_bot(): still on this thread.
+    EXPECT_TRUE(link) << link.error().to_string();
+    EXPECT_EQ(link->rfind("https://i.delta.chat/#", 0), 0U);
+    EXPECT_EQ(link->find("v=3") != std::string::npos, !legacy);
+    start_bot();
+    auto chat = user().secure_join(*link);
+    EXPECT_TRUE(chat) << chat.error().to_string();
+    auto done = user().wait_securejoin_joiner_done(90s);
+    EXPECT_TRUE(done) << done.error().to_string();
+    expect_encrypted_chat_with_bot(*chat);
+    EXPECT_TRUE(wait_verified()) << "the bot's ContactVerified handler did not fire";
+    auto v = verified();
+    EXPECT_EQ(v.addr, user().addr());
+    return *chat;
+  }
+
+  void expect_encrypted_chat_with_bot(std::uint32_t chat_id) {
+    auto chat = user().get_chat(chat_id);
+    ASSERT_TRUE(chat) << chat.error().to_string();
+    EXPECT_EQ(chat->at("isEncrypted"), true);
+    const auto& ids = chat->at("contactIds").as_array();
+    ASSERT_EQ(ids.size(), 1U);
+    auto contact = user().get_contact(ids[0].to_number<std::uint32_t>());
+    ASSERT_TRUE(contact) << contact.error().to_string();
+    EXPECT_EQ(contact->at("address"), json::value(bot_->addr()));
+    EXPECT_EQ(contact->at("isBot"), true);
+  }
+
+  // The user sends `text` and the bot's echo arrives in the same chat, encrypted.
+  void expect_echo(std::uint32_t chat, const std::string& text) {
+    auto sent = user().send_text(chat, text);
+    ASSERT_TRUE(sent) << sent.error().to_string();
+    auto echo = user().wait_incoming_text(text, 90s);
+    ASSERT_TRUE(echo) << echo.error().to_string() << " (waiting for the echo of "
+                      << text.substr(0, 40) << ")";
+    EXPECT_EQ(echo->at("chatId").to_number<std::uint32_t>(), chat);
+    EXPECT_EQ(echo->at("showPadlock"), true);
+    EXPECT_EQ(echo->at("isBot"), true);
+  }
+
+  RelayEnv relay_;
+  asio::io_context io_;
+  std::thread thread_;
+  std::unique_ptr<Bot> bot_;
+  Seen seen_;
+  std::unique_ptr<RpcPeer> peer_;
+  std::optional<PeerAccount> user_;
+};
+
+TEST_F(EchoBotInterop, UserJoinsV3LinkAndTextsAreEchoed) {
+  auto chat = user_joins(/*legacy=*/false);
+  expect_echo(chat, "hello echo bot");
+  expect_echo(chat,
+              "Grüße, ¡hola!, привет, 你好, مرحبا 👋🏽🎉 — ünïcödé");
+  std::string big;
+  for (int i = 0; big.size() < 10 * 1024; ++i) {
+    big += "line " + std::to_string(i) + ": the quick brown fox jumps over the lazy dog ✓\n";
+  }
+  big.pop_back();
+  ASSERT_TRUE(user().send_text(chat, big));
+  // The core shows at most ~5000 characters of a long text ("[...]") and keeps the whole text as
+  // the message's HTML view: the echo must carry all of it.
+  auto echo = user().wait_incoming_message_matching(
+      [](const json::object& m) {
+        auto text = std::string(m.at("text").as_string());
+        return text.rfind("line 0: the quick brown fox", 0) == 0;
+      },
+      90s);
+  ASSERT_TRUE(echo) << echo.error().to_string();
+  EXPECT_EQ(echo->at("chatId").to_number<std::uint32_t>(), chat);
+  EXPECT_EQ(echo->at("showPadlock"), true);
+  std::string shown(echo->at("text").as_string());
+  if (shown != big) {
+    EXPECT_EQ(echo->at("hasHtml"), true);
+    auto html = user().call("get_message_html", {echo->at("id")});
+    ASSERT_TRUE(html) << html.error().to_string();
+    ASSERT_TRUE(html->is_string());
+    std::string full(html->as_string());
+    std::string last = big.substr(big.rfind('\n') + 1);
+    EXPECT_NE(full.find(last), std::string::npos) << "the last line is missing: " << last;
+  }
+
+  std::lock_guard lock(seen_.mutex);
+  ASSERT_EQ(seen_.messages.size(), 3U);
+  EXPECT_EQ(seen_.messages[2].text, big);
+  EXPECT_TRUE(seen_.messages[0].sender.verified);
+  EXPECT_FALSE(seen_.messages[0].sender.is_bot);
+  EXPECT_EQ(seen_.messages[0].sender.addr, user().addr());
+  EXPECT_EQ(seen_.messages[0].sender.name, "Ünïcode User");
+}
+
+TEST_F(EchoBotInterop, UserJoinsLegacyLinkAndTextsAreEchoed) {
+  auto chat = user_joins(/*legacy=*/true);
+  expect_echo(chat, "legacy join works 🙂");
+}
+
+TEST_F(EchoBotInterop, BotJoinsUserLinkAndMessagesFlowBothWays) {
+  auto qr = user().securejoin_qr();
+  ASSERT_TRUE(qr) << qr.error().to_string();
+  auto bot_chat = bot_->join(*qr);  // Queued before the engine runs, as `dcbot join` does.
+  ASSERT_TRUE(bot_chat) << bot_chat.error().to_string();
+  start_bot();
+  auto inviter_done = user().wait_securejoin_inviter_done(90s);
+  ASSERT_TRUE(inviter_done) << inviter_done.error().to_string();
+  ASSERT_TRUE(wait_verified()) << "the bot did not verify the user";
+  EXPECT_EQ(verified().addr, user().addr());
+  EXPECT_EQ(verified().chat, *bot_chat);
+
+  // Bot -> user.
+  auto sent = on_bot([&] { return bot_->send_text(*bot_chat, "hi, the bot here ✓"); });
+  ASSERT_TRUE(sent) << sent.error().to_string();
+  auto got = user().wait_incoming_text("hi, the bot here ✓", 90s);
+  ASSERT_TRUE(got) << got.error().to_string();
+  EXPECT_EQ(got->at("showPadlock"), true);
+  auto chat = got->at("chatId").to_number<std::uint32_t>();
+  expect_encrypted_chat_with_bot(chat);
+
+  // User -> bot -> user.
+  expect_echo(chat, "and back again 🔁");
+  std::lock_guard lock(seen_.mutex);
+  ASSERT_EQ(seen_.messages.size(), 1U);
+  EXPECT_TRUE(seen_.messages[0].sender.verified);
+  EXPECT_EQ(seen_.messages[0].chat, *bot_chat);
+}
+
+TEST_F(EchoBotInterop, FileIsSavedByteIdenticalAndEchoedBack) {
+  auto chat = user_joins(/*legacy=*/false);
+  fs::path dir = fs::path(DCBOT_BINARY_DIR) / "echo-interop" / "files";
+  fs::create_directories(dir);
+  fs::path path = dir / "Prüfbericht ☃.bin";
+  std::string content(150 * 1024, '\0');
+  for (std::size_t i = 0; i < content.size(); ++i) {
+    content[i] = static_cast<char>((i * 131 + i / 7) & 0xff);
+  }
+  std::ofstream(path, std::ios::binary) << content;
+  auto sent = user().send_file(chat, path.string(), "my file");
+  ASSERT_TRUE(sent) << sent.error().to_string();
+
+  ASSERT_TRUE(seen_.wait([&] { return !seen_.messages.empty(); }, 90s));
+  {
+    std::lock_guard lock(seen_.mutex);
+    const auto& m = seen_.messages[0];
+    EXPECT_EQ(m.text, "my file");
+    ASSERT_EQ(m.attachments.size(), 1U);
+    EXPECT_EQ(m.attachments[0].filename, "Prüfbericht ☃.bin");
+    EXPECT_EQ(m.attachments[0].size, content.size());
+    EXPECT_EQ(read_file(m.attachments[0].path), content);
+  }
+
+  auto echo = user().wait_incoming_text("my file", 90s);
+  ASSERT_TRUE(echo) << echo.error().to_string();
+  EXPECT_EQ(echo->at("chatId").to_number<std::uint32_t>(), chat);
+  EXPECT_EQ(echo->at("showPadlock"), true);
+  EXPECT_EQ(echo->at("fileName"), "Prüfbericht ☃.bin");
+  ASSERT_TRUE(echo->at("file").is_string());
+  EXPECT_EQ(read_file(std::string(echo->at("file").as_string())), content);
+}
+
+}  // namespace
+}  // namespace dcbot
