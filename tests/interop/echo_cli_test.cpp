@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: MIT
+// The `dcbot-echo` program itself (bots/echo, dcbot::run) as a subprocess against the real core:
+// `check`, `invite` (first stdout line is the link), `run` until SIGTERM (exit 0), `join` then
+// `run`, a restart that answers every message sent while the bot was down exactly once, and
+// exit code 2 for a config error.
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "support/relay_env.h"
+#include "support/rpc_peer.h"
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace dcbot {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using testsupport::PeerAccount;
+using testsupport::RelayEnv;
+using testsupport::RpcPeer;
+namespace json = boost::json;
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// Starts `args` with stdout to `out_fd` (or the log) and stderr appended to `log`.
+pid_t spawn(const std::vector<std::string>& args, const fs::path& log, int out_fd = -1) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    dup2(fd, STDERR_FILENO);
+    dup2(out_fd >= 0 ? out_fd : fd, STDOUT_FILENO);
+    std::vector<char*> argv;
+    for (const auto& a : args) {
+      argv.push_back(const_cast<char*>(a.c_str()));
+    }
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+// Waits for `pid` for at most `limit`; the exit code, or -1 (killed after the limit) / -2 (died
+// from a signal).
+int wait_exit(pid_t pid, std::chrono::seconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    int status = 0;
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid) {
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -2;
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      return -1;
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+}
+
+// Runs a command to its end; returns its exit code and stdout.
+std::pair<int, std::string> run_capture(const std::vector<std::string>& args, const fs::path& log,
+                                        std::chrono::seconds limit = 60s) {
+  fs::path out = log;
+  out += ".stdout";
+  int fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = spawn(args, log, fd);
+  close(fd);
+  int code = wait_exit(pid, limit);
+  return {code, read_file(out)};
+}
+
+class EchoCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto env = RelayEnv::from_environment();
+    ASSERT_TRUE(env) << "the local test relay is required: " << env.error().to_string();
+    relay_ = std::move(*env);
+    addr_ = relay_.fresh_address("echocli-");
+    dir_ = fs::path(DCBOT_BINARY_DIR) / "echo-cli" / addr_;
+    fs::create_directories(dir_);
+    config_ = (dir_ / "bot.yaml").string();
+    log_ = dir_ / "bot.log";
+    std::ofstream(config_) << "account:\n"
+                           << "  addr: " << addr_ << "\n"
+                           << "  password: " << relay_.password << "\n"
+                           << "  imap: { host: " << relay_.host << ", port: " << relay_.imaps_port
+                           << ", security: tls }\n"
+                           << "  smtp: { host: " << relay_.host << ", port: " << relay_.smtps_port
+                           << ", security: tls }\n"
+                           << "  tls_verify: false\n"
+                           << "data_dir: ./data\n"
+                           << "profile: { name: Echo CLI }\n"
+                           << "limits: { send_per_minute: 0 }\n"
+                           << "logging: { level: debug }\n";
+
+    testsupport::RpcPeerOptions peer_options;
+    peer_options.name = "cliuser";
+    auto peer = RpcPeer::start(peer_options);
+    ASSERT_TRUE(peer) << peer.error().to_string();
+    peer_ = std::move(*peer);
+    auto user =
+        PeerAccount::create_and_configure(*peer_, relay_, relay_.fresh_address("cliuser-"), "User");
+    ASSERT_TRUE(user) << user.error().to_string();
+    user_.emplace(std::move(*user));
+    // Mails that arrive before a fresh core's first INBOX fetch count as old (not processed).
+    ASSERT_TRUE(user_->wait_for_event("ImapInboxIdle", 60s));
+  }
+
+  void TearDown() override {
+    if (bot_pid_ > 0) {
+      kill(bot_pid_, SIGKILL);
+      wait_exit(bot_pid_, 10s);
+    }
+  }
+
+  void start_bot() { bot_pid_ = spawn({DCBOT_ECHO_BIN, "run", config_}, log_); }
+
+  // SIGTERM; a clean shutdown exits 0 promptly.
+  void stop_bot() {
+    ASSERT_GT(bot_pid_, 0);
+    kill(bot_pid_, SIGTERM);
+    EXPECT_EQ(wait_exit(bot_pid_, 20s), 0) << read_file(log_);
+    bot_pid_ = -1;
+  }
+
+  PeerAccount& user() { return *user_; }
+
+  std::string invite() {
+    auto [code, out] = run_capture({DCBOT_ECHO_BIN, "invite", config_}, log_);
+    EXPECT_EQ(code, 0) << read_file(log_);
+    EXPECT_EQ(out.rfind("https://i.delta.chat/#", 0), 0U) << out;
+    EXPECT_NE(out.find("&v=3"), std::string::npos);
+    // Not a terminal: just the link.
+    EXPECT_EQ(out.find('\n'), out.size() - 1) << out;
+    return out.substr(0, out.find('\n'));
+  }
+
+  void expect_echo(std::uint32_t chat, const std::string& text) {
+    ASSERT_TRUE(user().send_text(chat, text));
+    auto echo = user().wait_incoming_text(text, 90s);
+    ASSERT_TRUE(echo) << echo.error().to_string() << "\n" << read_file(log_);
+    EXPECT_EQ(echo->at("chatId").to_number<std::uint32_t>(), chat);
+    EXPECT_EQ(echo->at("showPadlock"), true);
+  }
+
+  RelayEnv relay_;
+  std::string addr_;
+  fs::path dir_;
+  std::string config_;
+  fs::path log_;
+  pid_t bot_pid_ = -1;
+  std::unique_ptr<RpcPeer> peer_;
+  std::optional<PeerAccount> user_;
+};
+
+TEST_F(EchoCli, CheckInviteRunAndRestartAnswersEveryMessageOnce) {
+  auto [code, summary] = run_capture({DCBOT_ECHO_BIN, "check", config_}, log_);
+  EXPECT_EQ(code, 0) << read_file(log_);
+  EXPECT_NE(summary.find(addr_), std::string::npos) << summary;
+
+  auto link = invite();
+  EXPECT_EQ(invite(), link) << "the published link must stay the same";
+  start_bot();
+  auto chat = user().secure_join(link);
+  ASSERT_TRUE(chat) << chat.error().to_string();
+  ASSERT_TRUE(user().wait_securejoin_joiner_done(90s)) << read_file(log_);
+  expect_echo(*chat, "hello from the core 👋");
+  stop_bot();
+
+  // Five messages while the bot is down; each is answered exactly once after the restart.
+  user().peer().clear_events(user().id());
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(user().send_text(*chat, "while you were away " + std::to_string(i)));
+  }
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(user().wait_for_event("MsgDelivered", 60s));
+  }
+  start_bot();
+  ASSERT_TRUE(user().send_text(*chat, "marker"));
+  std::map<std::string, int> echoes;
+  auto done = user().wait_incoming_message_matching(
+      [&](const json::object& m) {
+        std::string text(m.at("text").as_string());
+        ++echoes[text];
+        return text == "marker";
+      },
+      120s);
+  ASSERT_TRUE(done) << done.error().to_string() << "\n" << read_file(log_);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(echoes["while you were away " + std::to_string(i)], 1) << i;
+  }
+  EXPECT_EQ(echoes.size(), 6U);
+  stop_bot();
+}
+
+TEST_F(EchoCli, JoinThenRunCompletesTheHandshake) {
+  auto qr = user().securejoin_qr();
+  ASSERT_TRUE(qr) << qr.error().to_string();
+  auto [code, out] = run_capture({DCBOT_ECHO_BIN, "join", config_, *qr}, log_);
+  ASSERT_EQ(code, 0) << out << read_file(log_);
+  EXPECT_NE(out.find("join request queued"), std::string::npos) << out;
+  EXPECT_NE(out.find("join request sent"), std::string::npos) << out;
+  start_bot();
+  auto done = user().wait_securejoin_inviter_done(90s);
+  ASSERT_TRUE(done) << done.error().to_string() << "\n" << read_file(log_);
+  auto contact = done->at("contactId").to_number<std::uint32_t>();
+  auto chat = user().create_chat_by_contact_id(contact);
+  ASSERT_TRUE(chat) << chat.error().to_string();
+  expect_echo(*chat, "you joined me ✓");
+  stop_bot();
+}
+
+TEST_F(EchoCli, ConfigErrorsExitWithCode2AndNameThePosition) {
+  fs::path bad = dir_ / "bad.yaml";
+  std::ofstream(bad) << "account:\n  addr: a@b\n  password: x\n  imap: { port: nope }\n";
+  auto [code, out] = run_capture({DCBOT_ECHO_BIN, "run", bad.string()}, log_);
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(read_file(log_).find("bad.yaml:4:"), std::string::npos) << read_file(log_);
+  auto [usage, usage_out] = run_capture({DCBOT_ECHO_BIN, "frobnicate"}, log_);
+  EXPECT_EQ(usage, 2);
+}
+
+}  // namespace
+}  // namespace dcbot
