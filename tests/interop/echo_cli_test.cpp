@@ -212,6 +212,46 @@ TEST_F(EchoCli, CheckInviteRunAndRestartAnswersEveryMessageOnce) {
   stop_bot();
 }
 
+TEST_F(EchoCli, KillDuringAFloodThenRestartAnswersEachMessageOnce) {
+  auto link = invite();
+  start_bot();
+  auto chat = user().secure_join(link);
+  ASSERT_TRUE(chat) << chat.error().to_string();
+  ASSERT_TRUE(user().wait_securejoin_joiner_done(90s)) << read_file(log_);
+
+  constexpr int kFlood = 50;
+  for (int i = 0; i < kFlood; ++i) {
+    ASSERT_TRUE(user().send_text(*chat, "flood " + std::to_string(i)));
+  }
+  // Kill -9 once the bot is in the middle of answering.
+  std::map<std::string, int> echoes;
+  auto some = user().wait_incoming_message_matching(
+      [&](const json::object& m) {
+        return ++echoes[std::string(m.at("text").as_string())] && echoes.size() >= 5;
+      },
+      120s);
+  ASSERT_TRUE(some) << some.error().to_string() << "\n" << read_file(log_);
+  kill(bot_pid_, SIGKILL);
+  EXPECT_EQ(wait_exit(bot_pid_, 20s), -2);
+  bot_pid_ = -1;
+
+  start_bot();
+  ASSERT_TRUE(user().send_text(*chat, "marker"));
+  auto done = user().wait_incoming_message_matching(
+      [&](const json::object& m) {
+        std::string text(m.at("text").as_string());
+        ++echoes[text];
+        return text == "marker";
+      },
+      180s);
+  ASSERT_TRUE(done) << done.error().to_string() << "\n" << read_file(log_);
+  for (int i = 0; i < kFlood; ++i) {
+    EXPECT_EQ(echoes["flood " + std::to_string(i)], 1) << i;
+  }
+  EXPECT_EQ(echoes.size(), static_cast<std::size_t>(kFlood + 1));
+  stop_bot();
+}
+
 TEST_F(EchoCli, JoinThenRunCompletesTheHandshake) {
   auto qr = user().securejoin_qr();
   ASSERT_TRUE(qr) << qr.error().to_string();
