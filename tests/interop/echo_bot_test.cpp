@@ -3,6 +3,7 @@
 // joins the bot's invite link (v3 and legacy) or the bot joins the user's link, then texts and
 // files are echoed. The bot runs in-process on its own io thread, exactly as `dcbot run` runs it
 // (runtime::open_bot + Engine::run), on the local relay.
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -23,8 +24,11 @@
 #include <boost/asio/post.hpp>
 #include <gtest/gtest.h>
 
+#include "base/bytes.h"
 #include "dcbot/bot.h"
 #include "runtime/bot.h"
+#include "smtp/session.h"
+#include "store/db.h"
 
 #include "support/relay_env.h"
 #include "support/rpc_peer.h"
@@ -39,6 +43,23 @@ using testsupport::PeerAccount;
 using testsupport::RelayEnv;
 using testsupport::RpcPeer;
 namespace json = boost::json;
+
+// Hands raw mails to the relay's port 25 (no auth), straight into `to`'s mailbox.
+Task<Result<>> inject_mails(RelayEnv env, std::string to, std::vector<std::string> mails) {
+  smtp::Options o;
+  o.host = env.host;
+  o.port = env.smtp_port;
+  o.security = net::Security::Plain;
+  o.timeout = std::chrono::seconds(20);
+  auto executor = co_await asio::this_coro::executor;
+  DCBOT_CO_TRY(auto session, co_await smtp::Session::connect(executor, o));
+  const std::vector<std::string> recipients{to};
+  for (auto& mail : mails) {
+    DCBOT_CO_TRY(co_await session.send("stranger@" + env.domain, recipients, to_bytes(mail)));
+  }
+  (void)co_await session.quit();
+  co_return Result<>{};
+}
 
 std::string read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -249,6 +270,57 @@ TEST_F(EchoBotInterop, UserJoinsV3LinkAndTextsAreEchoed) {
   EXPECT_FALSE(seen_.messages[0].sender.is_bot);
   EXPECT_EQ(seen_.messages[0].sender.addr, user().addr());
   EXPECT_EQ(seen_.messages[0].sender.name, "Ünïcode User");
+}
+
+TEST_F(EchoBotInterop, MailsThatMustBeIgnoredGetNoReplyAndTheNextMessageIsAnswered) {
+  auto chat = user_joins(/*legacy=*/false);
+  const std::string from = user().addr();
+  const std::string to = bot_->addr();
+  auto head = [&](const std::string& tag, const std::string& content_type) {
+    return "From: <" + from + ">\r\nTo: <" + to + ">\r\nSubject: [...]\r\nMessage-ID: <" + tag + "."
+           + from + ">\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\nChat-Version: 1.0\r\n"
+           + "MIME-Version: 1.0\r\nContent-Type: " + content_type + "\r\n\r\n";
+  };
+  std::vector<std::string> mails;
+  // Plaintext, claiming to come from the verified user.
+  mails.push_back(head("plain", "text/plain; charset=utf-8") + "echo this plaintext\r\n");
+  // Garbage MIME: a multipart without a boundary, and bytes that are no mail at all.
+  mails.push_back(head("garbage", "multipart/mixed") + "--x\r\n\x01\x02\x03 not mime\r\n");
+  mails.push_back("\x7f\x45\x4c\x46 no headers here\r\n");
+  // multipart/encrypted whose PGP message is cut off.
+  mails.push_back(
+      head("truncated",
+           "multipart/encrypted; protocol=\"application/pgp-encrypted\"; "
+           "boundary=\"b\"")
+      + "--b\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n\r\n"
+      + "--b\r\nContent-Type: application/octet-stream\r\n\r\n"
+      + "-----BEGIN PGP MESSAGE-----\r\n\r\nwV4DAAAAAAAAAAASAQdAbm90IGEgcmVhbCBtZXNz\r\n"
+      + "--b--\r\n");
+  std::promise<Result<>> injected;
+  asio::co_spawn(io_, inject_mails(relay_, to, mails),
+                 [&injected](const std::exception_ptr&, Result<> r) { injected.set_value(r); });
+  auto r = injected.get_future().get();
+  ASSERT_TRUE(r) << r.error().to_string();
+
+  // Mails are processed in order: once this is answered, the injected ones were handled.
+  expect_echo(chat, "after the junk");
+  {
+    std::lock_guard lock(seen_.mutex);
+    ASSERT_EQ(seen_.messages.size(), 1U);
+    EXPECT_EQ(seen_.messages[0].text, "after the junk");
+  }
+  // None of them failed processing (no tombstones), none is left pending.
+  auto counts = on_bot([&] {
+    auto& db = bot_->impl().engine->db();
+    auto stmt = db.prepare("SELECT count(*), sum(state = 2), sum(state = 0) FROM inbox");
+    EXPECT_TRUE(stmt);
+    EXPECT_TRUE(stmt->step());
+    return std::array<std::int64_t, 3>{stmt->column_int64(0), stmt->column_int64(1),
+                                       stmt->column_int64(2)};
+  });
+  EXPECT_GE(counts[0], 4 + 1);
+  EXPECT_EQ(counts[1], 0);
+  EXPECT_EQ(counts[2], 0);
 }
 
 TEST_F(EchoBotInterop, UserJoinsLegacyLinkAndTextsAreEchoed) {
