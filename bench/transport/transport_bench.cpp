@@ -365,15 +365,19 @@ Result<Phase> fetch_into_store(asio::io_context& io, runtime::TransportConfig ac
   return phase;
 }
 
+// One row per phase; a phase without wall time (a CPU-only sub-timer) shows "-" there.
 void print(const std::vector<Phase>& phases) {
   fmt::print("\n{:<42} {:>6} {:>7} {:>8} {:>9} {:>8} {:>8} {:>6}\n", "phase", "mails", "MiB",
              "wall s", "mails/s", "CPU s", "CPU ms/m", "CPU %");
   for (const auto& p : phases) {
     double mails = static_cast<double>(std::max<std::size_t>(p.mails, 1));
-    fmt::print("{:<42} {:>6} {:>7.2f} {:>8.3f} {:>9.0f} {:>8.3f} {:>8.3f} {:>6.0f}", p.name,
-               p.mails, static_cast<double>(p.bytes) / (1024.0 * 1024.0), p.time.wall,
-               p.time.wall > 0 ? mails / p.time.wall : 0.0, p.time.cpu, p.time.cpu * 1000.0 / mails,
-               p.time.wall > 0 ? 100.0 * p.time.cpu / p.time.wall : 0.0);
+    bool timed = p.time.wall > 0;
+    fmt::print("{:<42} {:>6} {:>7.2f} {:>8} {:>9} {:>8.3f} {:>8.3f} {:>6}", p.name, p.mails,
+               static_cast<double>(p.bytes) / (1024.0 * 1024.0),
+               timed ? fmt::format("{:.3f}", p.time.wall) : "-",
+               timed ? fmt::format("{:.0f}", mails / p.time.wall) : "-", p.time.cpu,
+               p.time.cpu * 1000.0 / mails,
+               timed ? fmt::format("{:.0f}", 100.0 * p.time.cpu / p.time.wall) : "-");
     fmt::print("{}{}\n", p.note.empty() ? "" : "  ", p.note);
   }
 }
