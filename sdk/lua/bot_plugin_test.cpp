@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: MIT
+#include "lua/bot_plugin.h"
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "chat/securejoin.h"
+#include "chat/test_loop.h"
+#include "runtime/bot.h"
+#include "store/db.h"
+#include "store/mailbox.h"
+
+namespace dcbot::lua {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+class MapStorage final : public Storage {
+ public:
+  Result<std::optional<std::string>> get(std::string_view key) override {
+    auto it = values.find(std::string(key));
+    return it == values.end() ? std::optional<std::string>() : std::optional(it->second);
+  }
+
+  Result<> set(std::string_view key, std::string_view value) override {
+    values[std::string(key)] = std::string(value);
+    return {};
+  }
+
+  Result<> erase(std::string_view key) override {
+    values.erase(std::string(key));
+    return {};
+  }
+
+  std::map<std::string, std::string> values;
+};
+
+// A real Bot (store, chat engine, handlers) and a chat peer; mail is carried by hand between the
+// peer and the bot's inbox and outbox, processed the way the Engine processes it.
+class LuaBotPlugin : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::path(DCBOT_BINARY_DIR) / "test-tmp" / "lua-bot"
+           / ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    runtime::BotOptions options;
+    options.transport.addr = "luabot@relay.test";
+    options.transport.imap.host = "127.0.0.1";
+    options.transport.smtp.host = "127.0.0.1";
+    options.data_dir = dir_ / "data";
+    auto bot = runtime::open_bot(io_.get_executor(), options);
+    ASSERT_TRUE(bot) << bot.error().to_string();
+    bot_ = std::move(*bot);
+    peer_ = chat::testing::make_peer(chat::testing::load_fixture("alice"), "Alice", false,
+                                     runtime::unix_now());
+    ASSERT_TRUE(chat::ensure_securejoin_schema(*peer_.db));
+    chat::Hooks hooks;
+    chat::install_securejoin(hooks, *peer_.db);
+    peer_->set_hooks(std::move(hooks));
+  }
+
+  fs::path write(const std::string& name, const std::string& code) {
+    auto path = dir_ / (name + ".lua");
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << code;
+    return path;
+  }
+
+  std::shared_ptr<BotPlugin> attach(const fs::path& file, config::Value config = {},
+                                    Limits limits = {}) {
+    auto plugin = BotPlugin::attach(*bot_, file, std::move(config), storage_, limits);
+    EXPECT_TRUE(plugin) << (plugin ? "" : plugin.error().to_string());
+    return plugin ? *plugin : nullptr;
+  }
+
+  void deliver_to_bot(const Bytes& raw) {
+    store::Db& db = bot_->impl().engine->db();
+    store::Inbox inbox(db);
+    auto added = inbox.add(1, next_uid_++, raw, runtime::unix_now());
+    ASSERT_TRUE(added) << added.error().to_string();
+    auto item = inbox.get(added->id);
+    ASSERT_TRUE(item && *item);
+    auto txn = store::Txn::begin(db);
+    ASSERT_TRUE(txn);
+    auto processed = bot_->impl().process(**item);
+    ASSERT_TRUE(processed) << processed.error().to_string();
+    ASSERT_TRUE(inbox.mark_processed(added->id));
+    ASSERT_TRUE(txn->commit());
+  }
+
+  // Carries mail both ways until both sides are quiet; returns the texts the peer received.
+  std::vector<std::string> carry(std::vector<chat::OutgoingMail> to_bot, bool* verified = nullptr) {
+    std::vector<std::string> texts;
+    store::Outbox outbox(bot_->impl().engine->db());
+    for (int round = 0; round < 10 && !to_bot.empty(); ++round) {
+      for (const auto& mail : to_bot) {
+        deliver_to_bot(mail.raw);
+      }
+      to_bot.clear();
+      auto due = outbox.next_due(runtime::unix_now() + 3600, 100);
+      EXPECT_TRUE(due);
+      for (const auto& row : due ? *due : std::vector<store::OutboxItem>{}) {
+        EXPECT_TRUE(outbox.mark_sent(row.id));
+        auto fx = peer_->receive(row.raw, runtime::unix_now());
+        EXPECT_TRUE(fx) << fx.error().to_string();
+        if (!fx) {
+          continue;
+        }
+        for (const auto& event : fx->events) {
+          if (const auto* m = std::get_if<chat::MessageEvent>(&event)) {
+            texts.push_back(m->text);
+          }
+          if (verified != nullptr && std::holds_alternative<chat::ContactVerifiedEvent>(event)) {
+            *verified = true;
+          }
+        }
+        for (auto& mail : fx->outgoing) {
+          to_bot.push_back(std::move(mail));
+        }
+      }
+    }
+    return texts;
+  }
+
+  void join() {
+    auto link = bot_->invite_link();
+    ASSERT_TRUE(link) << link.error().to_string();
+    auto start = chat::start_join(*peer_.account, *link, runtime::unix_now());
+    ASSERT_TRUE(start) << start.error().to_string();
+    bool verified = false;
+    carry(start->effects.outgoing, &verified);
+    ASSERT_TRUE(verified);
+    chat_ = start->chat_id;
+  }
+
+  std::vector<std::string> say(const std::string& text) {
+    chat::SendOptions options;
+    options.now = runtime::unix_now();
+    auto mail = peer_->build_text(chat_, text, std::move(options));
+    EXPECT_TRUE(mail) << mail.error().to_string();
+    return mail ? carry({*mail}) : std::vector<std::string>{};
+  }
+
+  boost::asio::io_context io_;
+  fs::path dir_;
+  std::unique_ptr<Bot> bot_;
+  chat::testing::Peer peer_;
+  MapStorage storage_;
+  std::int64_t chat_ = 0;
+  std::uint32_t next_uid_ = 1;
+};
+
+TEST_F(LuaBotPlugin, EchoPluginAnswersAPeer) {
+  auto plugin = attach(fs::path(DCBOT_SOURCE_DIR) / "plugins/echo.lua");
+  ASSERT_TRUE(plugin);
+  join();
+  EXPECT_THAT(say("hello from alice"), ElementsAre("hello from alice"));
+  EXPECT_THAT(say("again"), ElementsAre("again"));
+}
+
+TEST_F(LuaBotPlugin, RollCommandIsListedInHelpAndAnswers) {
+  auto plugin = attach(fs::path(DCBOT_SOURCE_DIR) / "plugins/roll.lua");
+  ASSERT_TRUE(plugin);
+  join();
+  auto help = say("/help");
+  ASSERT_EQ(help.size(), 1U);
+  EXPECT_THAT(help[0], HasSubstr("/roll"));
+  EXPECT_THAT(say("/roll 1"), ElementsAre("1"));
+  EXPECT_THAT(say("/roll x"), ElementsAre(HasSubstr("usage")));
+}
+
+TEST_F(LuaBotPlugin, LimitHitsAndErrorsAreSurvived) {
+  auto plugin = attach(write("guarded", R"(local bot = require("dcbot")
+bot.on_message(function(ev)
+  if ev.text == "loop" then while true do end end
+  if ev.text == "hog" then local t = {} while true do t[#t + 1] = string.rep("x", 999) .. #t end end
+  if ev.text == "exec" then os.execute("true") end
+  if ev.text == "io" then io.open("/etc/passwd") end
+  local n = tonumber(bot.storage.get("n") or "0") + 1
+  bot.storage.set("n", n)
+  ev:reply(ev.sender.addr .. " #" .. n .. (ev.sender.verified and " verified" or ""))
+end)
+)"),
+                       {}, {.memory_bytes = std::size_t{4} << 20, .instructions = 1'000'000});
+  ASSERT_TRUE(plugin);
+  join();
+  for (const char* bad : {"loop", "hog", "exec", "io"}) {
+    EXPECT_TRUE(say(bad).empty()) << bad;
+  }
+  EXPECT_THAT(say("hi"), ElementsAre("alice396394105@relay.test #1 verified"));
+  EXPECT_EQ(storage_.values["n"], "1");
+}
+
+TEST_F(LuaBotPlugin, ReloadSwapsTheState) {
+  const auto path = write("swap", R"(local bot = require("dcbot")
+bot.on_message(function(ev) ev:reply("v1: " .. ev.text) end)
+bot.on_command("/old", "the old command", function(ev) ev:reply("old") end)
+)");
+  auto plugin = attach(path);
+  ASSERT_TRUE(plugin);
+  join();
+  EXPECT_THAT(say("a"), ElementsAre("v1: a"));
+  write("swap", R"(local bot = require("dcbot")
+bot.on_message(function(ev) ev:reply("v2: " .. ev.text) end)
+bot.on_command("/new", "the new command", function(ev, args) ev:reply("new " .. args) end)
+)");
+  ASSERT_TRUE(plugin->reload());
+  EXPECT_THAT(say("b"), ElementsAre("v2: b"));
+  EXPECT_THAT(say("/new x"), ElementsAre("new x"));
+  EXPECT_TRUE(say("/old").empty());
+
+  write("swap", "syntax error here");
+  auto broken = plugin->reload();
+  ASSERT_FALSE(broken);
+  EXPECT_THAT(broken.error().message, HasSubstr("swap.lua:1:"));
+  EXPECT_THAT(say("c"), ElementsAre("v2: c"));
+}
+
+TEST_F(LuaBotPlugin, LoadFailureRegistersNothing) {
+  auto plugin = BotPlugin::attach(*bot_, write("bad", "error('no')"), {}, storage_);
+  ASSERT_FALSE(plugin);
+  EXPECT_THAT(plugin.error().message, HasSubstr("bad.lua:1: no"));
+  EXPECT_EQ(bot_->commands().size(), 1U);  // Just the automatic /help.
+}
+
+}  // namespace
+}  // namespace dcbot::lua
