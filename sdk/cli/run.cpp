@@ -241,8 +241,10 @@ int cmd_join(const std::string& path, const std::string& link) {
 int run(int argc, char** argv, SetupFunction setup) {
   try {
     CLI::App app{"dcbot: a Delta Chat / chatmail bot"};
-    app.require_subcommand(1);
+    app.require_subcommand(0, 1);
     std::string config_path;
+    std::string top_config;
+    app.add_option("-c,--config", top_config, "run the bot with this config (as `run CONFIG`)");
     std::string link;
     bool legacy = false;
     auto* run_cmd = app.add_subcommand("run", "run the bot until SIGINT or SIGTERM");
@@ -273,7 +275,14 @@ int run(int argc, char** argv, SetupFunction setup) {
     if (join_cmd->parsed()) {
       return cmd_join(config_path, link);
     }
-    return cmd_check(config_path);
+    if (check_cmd->parsed()) {
+      return cmd_check(config_path);
+    }
+    if (!top_config.empty()) {
+      return cmd_run(top_config, setup);
+    }
+    fmt::print(stderr, "{}", app.help());
+    return kExitUsage;
   } catch (const std::exception& e) {
     // The outermost boundary (STYLE.md §1.5).
     fmt::print(stderr, "dcbot: {}\n", e.what());

@@ -275,8 +275,12 @@ TEST_F(EchoCli, ConfigErrorsExitWithCode2AndNameThePosition) {
   auto [code, out] = run_capture({DCBOT_ECHO_BIN, "run", bad.string()}, log_);
   EXPECT_EQ(code, 2);
   EXPECT_NE(read_file(log_).find("bad.yaml:4:"), std::string::npos) << read_file(log_);
+  auto [top, top_out] = run_capture({DCBOT_ECHO_BIN, "--config", bad.string()}, log_);
+  EXPECT_EQ(top, 2);
   auto [usage, usage_out] = run_capture({DCBOT_ECHO_BIN, "frobnicate"}, log_);
   EXPECT_EQ(usage, 2);
+  auto [none, none_out] = run_capture({DCBOT_ECHO_BIN}, log_);
+  EXPECT_EQ(none, 2);
 }
 
 }  // namespace

@@ -95,9 +95,10 @@ class Bot {
 // The setup callback of dcbot::run: registers handlers on the bot before it starts.
 using SetupFunction = std::function<void(Bot&)>;
 
-// The `dcbot` command line (`run CONFIG`, `invite CONFIG`, `join CONFIG LINK`, `check CONFIG`;
-// see docs/getting-started.md). `setup` is called on every bot before it runs. Returns the
-// process exit code: 0 success, 1 runtime failure, 2 usage or config errors.
+// The `dcbot` command line: `run CONFIG` (or `--config CONFIG`), `invite CONFIG`,
+// `join CONFIG LINK`, `check CONFIG` (docs/getting-started.md). `setup` is called on every bot
+// before it runs. Returns the process exit code: 0 success, 1 runtime failure, 2 usage or config
+// errors.
 int run(int argc, char** argv, SetupFunction setup);
 
 }  // namespace dcbot
