@@ -34,6 +34,9 @@ struct MessageEvent {
   std::vector<Attachment> attachments;
   std::int64_t timestamp = 0;  // min(Date, now + 60 s), PROTOCOL.md §3.4.
   std::string in_reply_to;
+  // `Chat-Disposition-Notification-To` equals From: the sender asks for a read receipt
+  // (PROTOCOL.md §3.9; chat/mdn.h build_read_receipt).
+  bool wants_read_receipt = false;
 };
 
 // A reaction (PROTOCOL.md §3.6). An empty emoji retracts the sender's reaction.
@@ -41,6 +44,7 @@ struct ReactionEvent {
   std::int64_t chat_id = 0;
   std::string rfc724_mid;  // Of the reaction mail itself.
   std::string target_mid;
+  std::int64_t message_id = 0;  // The target's `messages` row; 0 if it is unknown here.
   std::string sender_fpr;
   std::string emoji;
   std::int64_t timestamp = 0;
@@ -123,10 +127,28 @@ struct GroupAvatarEvent {
   Bytes image;
 };
 
+// A webxdc status update from a member of the instance's chat (PROTOCOL.md §6, chat/webxdc.h).
+struct WebxdcUpdateEvent {
+  std::int64_t chat_id = 0;
+  std::int64_t instance_id = 0;  // The instance's `messages` row.
+  std::string instance_mid;
+  std::string sender_fpr;
+  std::string payload;  // JSON text.
+  std::string info;     // Optional texts, empty when absent.
+  std::string summary;
+  std::string document;
+  std::string href;
+  std::string uid;
+  // The `notify` text meant for us (our selfAddr or "*"); empty when not addressed.
+  std::string notify_text;
+  std::int64_t serial = 0;  // Local serial (never on the wire).
+  std::int64_t timestamp = 0;
+};
+
 using Event =
     std::variant<MessageEvent, ReactionEvent, EditEvent, DeleteEvent, ContactVerifiedEvent,
                  GroupJoinedEvent, MemberAddedEvent, MemberRemovedEvent, GroupRemovedEvent,
-                 GroupRenamedEvent, GroupAvatarEvent>;
+                 GroupRenamedEvent, GroupAvatarEvent, WebxdcUpdateEvent>;
 
 // A finished outgoing mail: what the outbox row and the SMTP transaction need.
 struct OutgoingMail {

@@ -10,6 +10,7 @@
 #include "chat/account.h"
 #include "chat/autocrypt.h"
 #include "chat/contacts.h"
+#include "chat/mdn.h"
 #include "chat/text.h"
 #include "crypto/hash.h"
 #include "mime/address.h"
@@ -185,7 +186,11 @@ Result<void> handle_reaction(store::Db& db, Context& c, const mime::Part& part) 
     DCBOT_TRY(stmt->bind_all(target, c.signer, emoji, c.timestamp));
     DCBOT_TRY(stmt->run());
   }
-  c.fx.events.emplace_back(ReactionEvent{c.chat_id, c.mid, target, c.signer, emoji, c.timestamp});
+  store::Messages messages(db);
+  DCBOT_TRY(auto target_row, messages.find_by_mid(target));
+  c.fx.events.emplace_back(ReactionEvent{c.chat_id, c.mid, target,
+                                         target_row ? target_row->id : std::int64_t{0}, c.signer,
+                                         emoji, c.timestamp});
   return {};
 }
 
@@ -574,6 +579,9 @@ Result<Effects> Account::receive_in_txn(ByteView raw, std::int64_t now) {
     }
   }
   if (mime::is_report(inner, "disposition-notification")) {
+    // §3.9: marks our messages read; nothing is shown or emitted.
+    DCBOT_TRY(auto marked, apply_read_receipt(*db_, inner, headers, signer));
+    fx.notes.push_back("read receipt: " + std::to_string(marked) + " message(s) marked read");
     fx.dropped = "read receipt (mdn)";
     return fx;
   }
@@ -719,6 +727,9 @@ Result<Effects> Account::receive_in_txn(ByteView raw, std::int64_t now) {
   ev.text = split.text;
   ev.timestamp = timestamp;
   ev.in_reply_to = first_mid(headers, "In-Reply-To");
+  if (const auto mdn_to = mailbox(headers, "Chat-Disposition-Notification-To")) {
+    ev.wants_read_receipt = same_addr(mdn_to->addr, from.addr);
+  }
   for (const mime::Part* part : files) {
     Attachment a;
     a.mime_type = part->mime_type();

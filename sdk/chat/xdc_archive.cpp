@@ -417,9 +417,9 @@ Result<Bytes> XdcArchive::read(std::string_view name) const {
   }
   Bytes out;
   out.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(declared, kReadChunk * 16)));
-  std::uint8_t chunk[kReadChunk];
+  std::vector<std::uint8_t> chunk(kReadChunk);
   for (;;) {
-    const zip_int64_t n = zip_fread(file, chunk, sizeof(chunk));
+    const zip_int64_t n = zip_fread(file, chunk.data(), chunk.size());
     if (n < 0) {
       zip_fclose(file);
       return make_error(Errc::Parse, "xdc: corrupt entry " + std::string(name));
@@ -432,7 +432,7 @@ Result<Bytes> XdcArchive::read(std::string_view name) const {
       zip_fclose(file);
       return make_error(Errc::Parse, "xdc: entry larger than declared");
     }
-    out.insert(out.end(), chunk, chunk + n);
+    out.insert(out.end(), chunk.begin(), chunk.begin() + n);
   }
   zip_fclose(file);
   if (out.size() != declared) {
@@ -467,7 +467,7 @@ Result<Bytes> build_xdc(const std::vector<XdcFile>& files) {
   }
   zip_error_fini(&err);
   zip_source_keep(out);  // Read the result after zip_close.
-  auto fail = [&](std::string what) -> Error {
+  auto fail = [&](const std::string& what) -> Error {
     zip_discard(zip);
     zip_source_free(out);
     return make_error(Errc::Internal, "xdc: " + what);
