@@ -13,22 +13,11 @@
 #include "dcbot/result.h"
 #include "lua/plugin.h"
 #include "lua/sandbox.h"
+#include "lua/storage.h"
 
 // Binds a Lua plugin (plugin.h) to a dcbot::Bot through the public API only: a `{ lua: PATH,
 // config: ... }` entry of a bot's YAML becomes one BotPlugin.
 namespace dcbot::lua {
-
-// The per-plugin key-value storage the host hands to a Lua plugin (bot.storage in Lua).
-// dcbot::Bot has no storage API yet, so whoever attaches the plugin provides it.
-class Storage {
- public:
-  virtual ~Storage() = default;
-
-  // std::nullopt for a missing key.
-  virtual Result<std::optional<std::string>> get(std::string_view key) = 0;
-  virtual Result<> set(std::string_view key, std::string_view value) = 0;
-  virtual Result<> erase(std::string_view key) = 0;
-};
 
 // A Lua plugin attached to a Bot. attach() registers forwarding handlers on the bot once: a
 // message handler if the plugin has one, and each of its commands (so the bot's /help lists
