@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -448,6 +449,54 @@ bot.on_command("/new", "", function(ev) ev:reply("new") end)
   EXPECT_EQ(broken.error().code, Errc::Parse);
   ASSERT_TRUE(handle(*plugin, message("c")));
   EXPECT_EQ(host_.replies.back(), "1:v2 1");
+}
+
+// Calls bot.<path>(args...) straight through the C API and returns how many values it left.
+int call_binding(lua_State* state, const char* table, const char* function,
+                 std::initializer_list<const char*> args, bool expect_ok = true) {
+  const int top = lua_gettop(state);
+  // require("dcbot") the way a plugin does, then walk to the function.
+  lua_getglobal(state, "require");
+  lua_pushliteral(state, "dcbot");
+  EXPECT_EQ(lua_pcall(state, 1, 1, 0), LUA_OK);
+  if (table != nullptr) {
+    lua_getfield(state, -1, table);
+    lua_remove(state, -2);
+  }
+  lua_getfield(state, -1, function);
+  lua_remove(state, -2);
+  for (const char* arg : args) {
+    lua_pushstring(state, arg);
+  }
+  const int base = lua_gettop(state) - static_cast<int>(args.size()) - 1;
+  const int status = lua_pcall(state, static_cast<int>(args.size()), LUA_MULTRET, 0);
+  EXPECT_EQ(status == LUA_OK, expect_ok) << function << ": " << lua_tostring(state, -1);
+  const int results = lua_gettop(state) - base;
+  lua_settop(state, top);
+  return results;
+}
+
+TEST_F(LuaPlugin, BindingsLeaveExactlyTheirResultsOnTheStack) {
+  auto plugin = load("balance", "local bot = require('dcbot')");
+  ASSERT_TRUE(plugin);
+  lua_State* state = plugin->sandbox().state();
+  const int top = lua_gettop(state);
+  EXPECT_EQ(call_binding(state, "storage", "set", {"k", "v"}), 0);
+  EXPECT_EQ(call_binding(state, "storage", "get", {"k"}), 1);
+  EXPECT_EQ(call_binding(state, "storage", "get", {"missing"}), 1);
+  EXPECT_EQ(call_binding(state, "storage", "delete", {"k"}), 0);
+  EXPECT_EQ(call_binding(state, nullptr, "send_text", {"12", "text"}), 0);
+  EXPECT_EQ(call_binding(state, nullptr, "log", {"a", "b", "c"}), 0);
+  EXPECT_EQ(call_binding(state, nullptr, "log", {}), 0);
+  // Errors leave just the error object.
+  EXPECT_EQ(call_binding(state, nullptr, "send_text", {"not a number", "x"}, false), 1);
+  EXPECT_EQ(call_binding(state, nullptr, "on_message", {}, false), 1);
+  EXPECT_EQ(call_binding(state, nullptr, "on_command", {"/x", "d"}, false), 1);
+  EXPECT_EQ(call_binding(state, "storage", "set", {"", "v"}, false), 1);
+  EXPECT_EQ(lua_gettop(state), top);
+  EXPECT_THAT(host_.sent, ElementsAre("12:text"));
+  EXPECT_THAT(host_.logged, ElementsAre("a b c", ""));
+  EXPECT_TRUE(host_.storage.empty());
 }
 
 TEST_F(LuaPlugin, LoadErrorsNameTheFile) {
