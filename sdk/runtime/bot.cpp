@@ -2,6 +2,7 @@
 #include "runtime/bot.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <ctime>
 #include <exception>
@@ -15,6 +16,8 @@
 #include "chat/securejoin.h"
 #include "dcbot/log.h"
 #include "store/db.h"
+
+#include <fmt/format.h>
 
 namespace dcbot {
 namespace {
@@ -87,21 +90,21 @@ std::string_view mime_type_for(const fs::path& path) {
   std::string ext = path.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  static constexpr std::pair<std::string_view, std::string_view> kTypes[] = {
-      {".png", "image/png"},
-      {".jpg", "image/jpeg"},
-      {".jpeg", "image/jpeg"},
-      {".gif", "image/gif"},
-      {".webp", "image/webp"},
-      {".txt", "text/plain"},
-      {".pdf", "application/pdf"},
-      {".mp3", "audio/mpeg"},
-      {".ogg", "audio/ogg"},
-      {".mp4", "video/mp4"},
-      {".zip", "application/zip"},
-      {".html", "text/html"},
-      {".xdc", "application/webxdc+zip"},
-      {".json", "application/json"}};
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 14> kTypes = {
+      {{".png", "image/png"},
+       {".jpg", "image/jpeg"},
+       {".jpeg", "image/jpeg"},
+       {".gif", "image/gif"},
+       {".webp", "image/webp"},
+       {".txt", "text/plain"},
+       {".pdf", "application/pdf"},
+       {".mp3", "audio/mpeg"},
+       {".ogg", "audio/ogg"},
+       {".mp4", "video/mp4"},
+       {".zip", "application/zip"},
+       {".html", "text/html"},
+       {".xdc", "application/webxdc+zip"},
+       {".json", "application/json"}}};
   for (const auto& [e, type] : kTypes) {
     if (ext == e) {
       return type;
@@ -158,8 +161,8 @@ Result<std::unique_ptr<Bot>> open_bot(const boost::asio::any_io_executor& execut
   std::error_code ec;
   fs::create_directories(options.data_dir / "files", ec);
   if (ec) {
-    return make_error(Errc::Io,
-                      "bot: create data dir " + options.data_dir.string() + ": " + ec.message());
+    return make_error(Errc::Io, fmt::format("bot: create data dir {}: {}",
+                                            options.data_dir.string(), ec.message()));
   }
   auto impl = std::make_unique<Bot::Impl>();
   Bot::Impl* raw = impl.get();
@@ -237,7 +240,7 @@ Result<> Bot::Impl::dispatch(chat::Event event) {
       [this](auto&& ev) -> Result<> {
         using T = std::decay_t<decltype(ev)>;
         if constexpr (std::is_same_v<T, chat::MessageEvent>) {
-          return dispatch_message(std::move(ev));
+          return dispatch_message(std::forward<decltype(ev)>(ev));
         } else if constexpr (std::is_same_v<T, chat::ContactVerifiedEvent>) {
           log::info("bot: contact {} <{}> verified", ev.fingerprint, ev.addr);
           for (const auto& h : verified_handlers) {
