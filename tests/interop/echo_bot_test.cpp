@@ -390,5 +390,56 @@ TEST_F(EchoBotInterop, FileIsSavedByteIdenticalAndEchoedBack) {
   EXPECT_EQ(read_file(std::string(echo->at("file").as_string())), content);
 }
 
+// Core 2.62 sends a large file as a pre-message (text, metadata) and a post-message (the file);
+// the bot must see one message with the whole file and echo it back.
+TEST_F(EchoBotInterop, OneMegabyteFileRoundTrips) {
+  auto chat = user_joins(/*legacy=*/false);
+  fs::path dir = fs::path(DCBOT_BINARY_DIR) / "echo-interop" / "files";
+  fs::create_directories(dir);
+  fs::path path = dir / "großes-bild.jpg";
+  std::string content(1024 * 1024, '\0');
+  std::uint32_t x = 12345;
+  for (auto& c : content) {
+    x = x * 1103515245U + 12345U;
+    c = static_cast<char>(x >> 24);
+  }
+  std::ofstream(path, std::ios::binary) << content;
+  auto sent = user().send_file(chat, path.string(), "big one");
+  ASSERT_TRUE(sent) << sent.error().to_string();
+
+  ASSERT_TRUE(seen_.wait(
+      [&] {
+        for (const auto& m : seen_.messages) {
+          if (!m.attachments.empty()) {
+            return true;
+          }
+        }
+        return false;
+      },
+      120s))
+      << "the bot did not get the file";
+  {
+    std::lock_guard lock(seen_.mutex);
+    const MessageData* file_msg = nullptr;
+    for (const auto& m : seen_.messages) {
+      file_msg = m.attachments.empty() ? file_msg : &m;
+    }
+    ASSERT_NE(file_msg, nullptr);
+    EXPECT_EQ(file_msg->text, "big one");
+    ASSERT_EQ(file_msg->attachments.size(), 1U);
+    EXPECT_EQ(file_msg->attachments[0].filename, "großes-bild.jpg");
+    EXPECT_EQ(read_file(file_msg->attachments[0].path), content);
+  }
+  auto echo = user().wait_incoming_message_matching(
+      [](const json::object& m) {
+        return m.at("file").is_string() && m.at("fileName") == "großes-bild.jpg";
+      },
+      120s);
+  ASSERT_TRUE(echo) << echo.error().to_string();
+  EXPECT_EQ(echo->at("chatId").to_number<std::uint32_t>(), chat);
+  EXPECT_EQ(echo->at("showPadlock"), true);
+  EXPECT_EQ(read_file(std::string(echo->at("file").as_string())), content);
+}
+
 }  // namespace
 }  // namespace dcbot
