@@ -636,6 +636,9 @@ Result<OutgoingMail> build_leave(Account& account, std::int64_t chat_id, std::in
   const std::string own = account.fingerprint();
   store::ChatMembers members(account.db());
   DCBOT_TRY(auto row, members.get(chat_id, own));
+  if (!row) {
+    return make_error(Errc::NotFound, "group: leave: we are not a member");
+  }
   row->remove_ts = std::max(now, row->add_ts + 1);
   DCBOT_TRY(members.set(*row));
   const std::string& addr = account.profile().addr;
