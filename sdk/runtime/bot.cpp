@@ -149,7 +149,7 @@ fs::path unique_file_path(const fs::path& dir, std::string_view filename) {
   std::string stem = name.stem().string();
   std::string ext = name.extension().string();
   for (int n = 1;; ++n) {
-    candidate = dir / fs::path(stem + "-" + std::to_string(n) + ext);
+    candidate = dir / fs::path(fmt::format("{}-{}{}", stem, n, ext));
     if (!fs::exists(candidate, ec)) {
       return candidate;
     }
