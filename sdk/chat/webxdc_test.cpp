@@ -372,6 +372,67 @@ TEST_F(WebxdcLoop, ReactionsEditsAndDeletesNameTheirTargets) {
   EXPECT_EQ(find_webxdc_instance(*bob_.account, instance_.rfc724_mid).value(), 0);
 }
 
+// In a group every member's updates reach every member; once removed, a member's updates are
+// refused (§6 "Updates from non-members are rejected").
+TEST(WebxdcGroup, UpdatesReachMembersAndRemovedMembersAreRefused) {
+  Peer bot = make_xdc_peer("alice", "Bot", true);
+  Peer bob = make_xdc_peer("bob", "Bob", false);
+  Peer carol = make_xdc_peer("carol", "Carol", false);
+  introduce(bot, bob, kNow);
+  introduce(bot, carol, kNow);
+  const auto group =
+      create_group(*bot.account, "Team", {bob->fingerprint(), carol->fingerprint()}, kNow).value();
+  InstanceOptions options;
+  options.text = "vote";
+  options.now = kNow + 1;
+  auto instance =
+      build_webxdc_instance(*bot.account, group, "counter.xdc", counter_xdc(), options).value();
+  auto instance_at = [&](Peer& p) {
+    auto msgs = events_of<MessageEvent>(deliver(instance, p, kNow + 2));
+    EXPECT_EQ(msgs.size(), 1u);
+    return msgs.empty() ? std::int64_t{0} : msgs[0].message_id;
+  };
+  const auto bob_instance = instance_at(bob);
+  const auto carol_instance = instance_at(carol);
+  ASSERT_NE(bob_instance, 0);
+  ASSERT_NE(carol_instance, 0);
+
+  auto carol_update = [&](const std::string& payload, std::int64_t now) {
+    WebxdcUpdate u;
+    u.payload = payload;
+    queue_webxdc_update(*carol.account, carol_instance, u, now).value();
+    auto mails = flush_webxdc_updates(*carol.account, now).value();
+    EXPECT_EQ(mails.size(), 1u);
+    return mails.at(0);
+  };
+  auto first = carol_update(R"({"vote":"yes"})", kNow + 3);
+  auto second = carol_update(R"({"vote":"no"})", kNow + 4);
+  EXPECT_EQ(first.recipients.size(), 2u);  // The bot and Bob.
+  for (Peer* p : {&bot, &bob}) {
+    auto got = events_of<WebxdcUpdateEvent>(deliver(first, *p, kNow + 5));
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].payload, R"({"vote":"yes"})");
+    EXPECT_EQ(got[0].sender_fpr, carol->fingerprint());
+  }
+  EXPECT_EQ(events_of<WebxdcUpdateEvent>(deliver(first, bob, kNow + 5)).size(), 0u);
+
+  // The bot's own update goes to both members.
+  WebxdcUpdate mine;
+  mine.payload = R"({"tally":1})";
+  queue_webxdc_update(*bot.account, instance.message_id, mine, kNow + 6).value();
+  auto bot_mails = flush_webxdc_updates(*bot.account, kNow + 6).value();
+  ASSERT_EQ(bot_mails.size(), 1u);
+  EXPECT_EQ(events_of<WebxdcUpdateEvent>(deliver(bot_mails[0], bob, kNow + 7)).size(), 1u);
+  EXPECT_EQ(events_of<WebxdcUpdateEvent>(deliver(bot_mails[0], carol, kNow + 7)).size(), 1u);
+
+  auto removal = build_remove_member(*bot.account, group, carol->fingerprint(), kNow + 8).value();
+  deliver(removal, bob, kNow + 9);
+  auto fx = deliver(second, bot, kNow + 10);
+  EXPECT_TRUE(events_of<WebxdcUpdateEvent>(fx).empty());
+  EXPECT_EQ(fx.dropped, "webxdc status update from a non-member");
+  EXPECT_EQ(webxdc_updates(*bot.account, instance.message_id).value().size(), 2u);
+}
+
 // The recorded core-2.62 group (21-27), Alice's counter app (28) and the updates of Carol (29) and
 // Alice (30), fed in order into Bob's account.
 TEST(WebxdcVectors, BobReceivesTheRecordedUpdates) {

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 // Opening arbitrary bytes as a webxdc archive never crashes and never inflates past the limits;
-// the manifest parser survives any text.
+// the manifest and status-update.json parsers survive any text.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
 #include "base/bytes.h"
+#include "chat/webxdc.h"
 #include "chat/xdc_archive.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -20,7 +21,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     (void)xdc->display_name("app.xdc");
   }
-  (void)dcbot::chat::parse_xdc_manifest(
-      std::string_view(reinterpret_cast<const char*>(data), size));
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  (void)dcbot::chat::parse_xdc_manifest(text);
+  // status-update.json: whatever parses serializes back to JSON that parses again.
+  if (auto updates = dcbot::chat::parse_status_updates(text)) {
+    for (const auto& u : *updates) {
+      auto item = dcbot::chat::serialize_status_update(u);
+      DCBOT_CHECK(item.has_value(), "parsed update serializes");
+      DCBOT_CHECK(dcbot::chat::parse_status_updates("{\"updates\":[" + *item + "]}").has_value(),
+                  "serialized update parses");
+    }
+  }
   return 0;
 }
