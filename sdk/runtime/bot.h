@@ -39,7 +39,8 @@ struct BotOptions {
 };
 
 // Opens the store, the account (creating its key on first use) and the Engine, without
-// connecting anywhere: run the Engine (engine(bot).run()) to go online. Errc::Io for an unusable
+// connecting anywhere: run bot->impl().engine->run() to go online. The Engine's processor points
+// into the Bot: destroy the Bot only after that run() has returned (or never started). Errc::Io for an unusable
 // data dir or store, Errc::InvalidArgument for a transport without address or hosts.
 Result<std::unique_ptr<Bot>> open_bot(const boost::asio::any_io_executor& executor,
                                       BotOptions options);
