@@ -263,6 +263,11 @@ Result<Certificate> Certificate::from_armored(std::string_view text) {
 
 const PublicKey* Certificate::encryption_key() const {
   for (const Subkey& sk : subkeys_) {
+    // Unlike the core, a binding whose key flags leave out both encryption bits (0x04, 0x08)
+    // takes the subkey out of the choice (SECURITY.md 21, 2019 L5); no flags at all still counts.
+    if (sk.binding.key_flags && (*sk.binding.key_flags & 0x0C) == 0) {
+      continue;
+    }
     if (sk.key.algo == kAlgoEcdh || sk.key.algo == 1 || sk.key.algo == 2 || sk.key.algo == 16
         || sk.key.algo == kAlgoX25519 || sk.key.algo == 26) {
       return sk.key.is_cv25519() || sk.key.is_x25519() ? &sk.key : nullptr;

@@ -49,7 +49,8 @@ class Certificate {
   const std::vector<std::string>& user_ids() const { return user_ids_; }
 
   // The key messages are encrypted to: the first subkey able to encrypt (the core's rule,
-  // PROTOCOL.md §1.2), if it is cv25519 or X25519; nullptr otherwise.
+  // PROTOCOL.md §1.2), if it is cv25519 or X25519; nullptr otherwise. Unlike the core, a subkey
+  // whose binding states key flags without an encryption flag is skipped (SECURITY.md 21).
   const PublicKey* encryption_key() const;
   // True if a direct-key or user-id self-signature advertises SEIPDv2 (features bit 0x08).
   bool supports_seipdv2() const;
