@@ -312,6 +312,10 @@ Result<bool> receive_status_update(Account& account, const IncomingMail& mail, E
     return true;
   }
   DCBOT_TRY(auto instance, instance_row(db, instance_id));
+  if (!instance) {
+    fx.dropped = "webxdc status update for an unknown instance";
+    return true;
+  }
   DCBOT_TRY(const bool member, may_send_updates(db, instance->chat_id, mail.signer_fpr));
   if (!member) {
     fx.dropped = "webxdc status update from a non-member";
