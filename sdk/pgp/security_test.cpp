@@ -3,6 +3,8 @@
 // inputs for the OpenPGP layer" and "Limits worth copying". Test names carry the item number.
 #include <algorithm>
 #include <array>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -329,6 +331,35 @@ TEST(PgpSecurity, Item7OnlyOneCompressionLayerIsUnpacked) {
   // decompresses to itself-shaped data (a compressed packet), refused after one layer.
   Bytes self_like = compressed_packet(kCompressionZlib, compressed_packet(kCompressionZlib, {}));
   EXPECT_FALSE(verify_inline(self_like, {}));
+}
+
+Bytes read_corpus(const std::string& name) {
+  std::ifstream in(std::string(DCBOT_SOURCE_DIR "/tests/fuzz/corpus/") + name, std::ios::binary);
+  return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+TEST(PgpSecurity, Item7RpgpCompressionQuineIsRefused) {
+  // rPGP tests/quine.out (from mumble.net/~campbell): an old-format compressed packet (ZIP) whose
+  // deflate stream, octets 3 to 180, inflates to the whole 182-octet file again. The stream runs
+  // past the packet's declared 176 octets, so the framing already fails. Re-framed as a proper
+  // compressed packet it is unpacked once, and the result (the quine) is refused as inner
+  // message; a second layer would never be unpacked (Item7OnlyOneCompressionLayerIsUnpacked).
+  const Bytes quine = read_corpus("pgp_packet/rpgp-quine.bin");
+  ASSERT_EQ(quine.size(), 182u);
+  ByteView stream = ByteView(quine).subspan(3, 178);
+  auto once = decompress(kCompressionZip, stream, 1u << 20);
+  ASSERT_TRUE(once) << once.error().message;
+  EXPECT_EQ(*once, quine);
+  EXPECT_FALSE(parse_packets(quine));
+  EXPECT_FALSE(verify_inline(quine, {}));
+  EXPECT_FALSE(bob_decrypts(encrypt_raw_v2(quine)));
+  Bytes reframed_body{kCompressionZip};
+  append(reframed_body, stream);
+  const Bytes reframed = packet(Tag::Compressed, reframed_body);
+  EXPECT_FALSE(verify_inline(reframed, {}));
+  auto d = bob_decrypts(encrypt_raw_v2(reframed));
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().code, Errc::Parse);
 }
 
 TEST(PgpSecurity, Item8DeepOnePassNestingDoesNotRecurse) {
