@@ -821,6 +821,28 @@ TEST(PgpSecurity, Item19UnclampedCv25519SecretKeyStillDecrypts) {
   EXPECT_EQ(to_string(dec->plaintext), "clamp");
 }
 
+TEST(PgpSecurity, Item19OffCurveAndWrongLengthEd25519KeysNeverVerify) {
+  Bytes sig_packet = *sign_detached(as_bytes("x"), keys().alice, kNow);
+  auto sp = parse_packets(sig_packet);
+  ASSERT_TRUE(sp);
+  auto sig = parse_signature((*sp)[0].body);
+  ASSERT_TRUE(sig);
+  const PublicKey& primary = keys().alice.certificate().primary();
+  ASSERT_TRUE(verify_signature(*sig, as_bytes("x"), primary));
+  // y = 2 and y = 7 are not on Ed25519 (x^2 has no square root), y = 2^255 - 1 is not canonical.
+  Bytes y2(32, 0);
+  y2[0] = 2;
+  Bytes y7(32, 0);
+  y7[0] = 7;
+  Bytes big(32, 0xFF);
+  big[31] = 0x7F;
+  for (const Bytes& point : {y2, y7, big, Bytes(31, 1), Bytes(33, 1), Bytes{}}) {
+    PublicKey off = primary;
+    off.point = point;
+    EXPECT_FALSE(verify_signature(*sig, as_bytes("x"), off)) << point.size();
+  }
+}
+
 // --- Keys and signatures ---
 
 // Rebuilds alice's certificate from its packets, transformed by `edit`.
