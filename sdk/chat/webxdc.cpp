@@ -476,8 +476,15 @@ Result<std::vector<OutgoingMail>> flush_webxdc_updates(Account& account, std::in
         // §3.5, §6: bots send it on every mail already (Account::build).
         d.headers.push_back({"Auto-Submitted", "auto-generated"});
       }
-      DCBOT_TRY(auto mail, account.build(d));
-      mails.push_back(std::move(mail));
+      auto mail = account.build(d);
+      if (mail) {
+        mails.push_back(std::move(*mail));
+      } else if (mail.error().code != Errc::InvalidArgument
+                 && mail.error().code != Errc::NotFound) {
+        return std::move(mail).error().with_context("webxdc: flush");
+      }
+      // A chat we can no longer send to (left, no member keys, gone): the updates stay stored
+      // but are not retried, so they cannot block the other instances' updates.
     }
     for (const auto serial : batch) {
       DCBOT_TRY(auto stmt, db.cached("UPDATE webxdc_updates SET pending = 0 WHERE serial = ?"));

@@ -100,7 +100,9 @@ Result<std::int64_t> queue_webxdc_update(Account& account, std::int64_t instance
 // Builds the status update mails for every pending update, oldest first, one mail per instance
 // and batch (items joined with ",\n" up to kStatusUpdateSoftLimit; a larger single update goes
 // alone). The updates stop being pending; the caller queues the mails. Hidden, `Auto-Submitted:
-// auto-generated`, In-Reply-To the instance (§6).
+// auto-generated`, In-Reply-To the instance (§6). Updates for a chat that can no longer be sent
+// to (Account::build fails with InvalidArgument or NotFound, e.g. we left the group) stop being
+// pending without a mail. The caller paces flushes (§6 `sendUpdateInterval` is 1 s).
 Result<std::vector<OutgoingMail>> flush_webxdc_updates(Account& account, std::int64_t now);
 
 // A stored update with its local serial.

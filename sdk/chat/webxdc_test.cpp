@@ -433,6 +433,30 @@ TEST(WebxdcGroup, UpdatesReachMembersAndRemovedMembersAreRefused) {
   EXPECT_EQ(webxdc_updates(*bot.account, instance.message_id).value().size(), 2u);
 }
 
+// After we left a group, our queued updates for its app are not sent and do not block others.
+TEST(WebxdcGroup, UpdatesForAChatWeLeftAreNotSent) {
+  Peer bot = make_xdc_peer("alice", "Bot", true);
+  Peer bob = make_xdc_peer("bob", "Bob", false);
+  const auto single = introduce(bot, bob, kNow);
+  const auto group = create_group(*bot.account, "Team", {bob->fingerprint()}, kNow).value();
+  InstanceOptions options;
+  options.now = kNow + 1;
+  auto in_group =
+      build_webxdc_instance(*bot.account, group, "a.xdc", counter_xdc(), options).value();
+  auto in_single =
+      build_webxdc_instance(*bot.account, single, "b.xdc", counter_xdc(), options).value();
+  build_leave(*bot.account, group, kNow + 2).value();
+  WebxdcUpdate u;
+  u.payload = "1";
+  queue_webxdc_update(*bot.account, in_group.message_id, u, kNow + 3).value();
+  queue_webxdc_update(*bot.account, in_single.message_id, u, kNow + 3).value();
+  auto mails = flush_webxdc_updates(*bot.account, kNow + 4).value();
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_EQ(mails[0].chat_id, single);
+  EXPECT_TRUE(flush_webxdc_updates(*bot.account, kNow + 5).value().empty());
+  EXPECT_EQ(webxdc_updates(*bot.account, in_group.message_id).value().size(), 1u);
+}
+
 // The recorded core-2.62 group (21-27), Alice's counter app (28) and the updates of Carol (29) and
 // Alice (30), fed in order into Bob's account.
 TEST(WebxdcVectors, BobReceivesTheRecordedUpdates) {
