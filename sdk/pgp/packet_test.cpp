@@ -84,7 +84,9 @@ TEST(PgpPacket, MpiAndSubpackets) {
   auto m = read_mpi(r);
   ASSERT_TRUE(m);
   EXPECT_EQ(*m, (Bytes{0x40, 0x01}));
-  ByteReader big(Bytes{0xFF, 0xFF, 0x01});
+  // The bytes must outlive the reader, which only keeps a view of them.
+  const Bytes big_bytes{0xFF, 0xFF, 0x01};
+  ByteReader big(big_bytes);
   EXPECT_FALSE(read_mpi(big));
 
   Bytes area;
