@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <algorithm>
 #include <array>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +13,7 @@
 #include "chat/contacts.h"
 #include "chat/mdn.h"
 #include "chat/text.h"
+#include "chat/webxdc.h"
 #include "crypto/hash.h"
 #include "mime/address.h"
 #include "mime/date.h"
@@ -730,7 +732,19 @@ Result<Effects> Account::receive_in_txn(ByteView raw, std::int64_t now) {
   if (const auto mdn_to = mailbox(headers, "Chat-Disposition-Notification-To")) {
     ev.wants_read_receipt = same_addr(mdn_to->addr, from.addr);
   }
+  // §6: status updates queued before an instance was sent ride along with it as
+  // status-update.json; they are applied to the new instance, not shown as a file.
+  const mime::Part* riding_updates = nullptr;
+  const bool has_app = std::any_of(files.begin(), files.end(), [](const mime::Part* p) {
+    return p->filename.size() > 4
+           && mime::iequals(std::string_view(p->filename).substr(p->filename.size() - 4), ".xdc");
+  });
   for (const mime::Part* part : files) {
+    if (has_app && hooks_.webxdc && riding_updates == nullptr
+        && part->filename == "status-update.json") {
+      riding_updates = part;
+      continue;
+    }
     Attachment a;
     a.mime_type = part->mime_type();
     a.filename = sanitize_filename(part->filename, a.mime_type);
@@ -753,7 +767,19 @@ Result<Effects> Account::receive_in_txn(ByteView raw, std::int64_t now) {
   DCBOT_TRY(ev.message_id, messages.add(row));
   DCBOT_TRY(save_meta(*db_, in.rfc724_mid, headers.value("Subject").value_or(""),
                       headers.raw("References").value_or("")));
+  const std::int64_t message_id = ev.message_id;
   fx.events.emplace_back(std::move(ev));
+  if (riding_updates != nullptr) {
+    // The instance is shown whatever its updates hold: their problems are notes only.
+    Effects updates;
+    DCBOT_TRY(apply_status_updates(*this, message_id, signer, to_string(riding_updates->body),
+                                   timestamp, updates));
+    std::move(updates.events.begin(), updates.events.end(), std::back_inserter(fx.events));
+    fx.notes.insert(fx.notes.end(), updates.notes.begin(), updates.notes.end());
+    if (updates.is_dropped()) {
+      fx.notes.push_back(updates.dropped);
+    }
+  }
   return fx;
 }
 

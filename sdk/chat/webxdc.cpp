@@ -332,13 +332,31 @@ Result<bool> receive_status_update(Account& account, const IncomingMail& mail, E
     fx.dropped = "webxdc status update without status-update.json";
     return true;
   }
-  auto updates = parse_status_updates(to_string(part->body));
+  DCBOT_TRY(const std::size_t stored,
+            apply_status_updates(account, instance_id, mail.signer_fpr, to_string(part->body),
+                                 mail.timestamp, fx));
+  if (fx.dropped.empty()) {
+    fx.dropped = stored == 0 ? "webxdc status update: nothing new" : "webxdc status update applied";
+  }
+  return true;
+}
+
+Result<std::size_t> apply_status_updates(Account& account, std::int64_t instance_id,
+                                         std::string_view sender_fpr, std::string_view json_text,
+                                         std::int64_t timestamp, Effects& fx) {
+  store::Db& db = account.db();
+  DCBOT_TRY(auto instance, instance_row(db, instance_id));
+  if (!instance) {
+    return std::size_t{0};
+  }
+  auto updates = parse_status_updates(json_text);
   if (!updates) {
     fx.dropped = "webxdc status update: " + updates.error().message;
-    return true;
+    return std::size_t{0};
   }
-  const std::string self_addr = webxdc_self_addr(account.fingerprint(), target);
+  const std::string self_addr = webxdc_self_addr(account.fingerprint(), instance->rfc724_mid);
   std::size_t duplicates = 0;
+  std::size_t stored = 0;
   for (auto& u : *updates) {
     DCBOT_TRY(const bool known, uid_known(db, instance_id, u.uid));
     if (known) {
@@ -346,12 +364,12 @@ Result<bool> receive_status_update(Account& account, const IncomingMail& mail, E
       continue;
     }
     DCBOT_TRY(const std::int64_t serial,
-              insert_update(db, instance_id, mail.signer_fpr, u, mail.timestamp, false));
+              insert_update(db, instance_id, sender_fpr, u, timestamp, false));
     WebxdcUpdateEvent ev;
     ev.chat_id = instance->chat_id;
     ev.instance_id = instance_id;
-    ev.instance_mid = target;
-    ev.sender_fpr = mail.signer_fpr;
+    ev.instance_mid = instance->rfc724_mid;
+    ev.sender_fpr = std::string(sender_fpr);
     ev.notify_text = notify_text_for(u.notify, self_addr);
     ev.payload = std::move(u.payload);
     ev.info = std::move(u.info);
@@ -360,15 +378,14 @@ Result<bool> receive_status_update(Account& account, const IncomingMail& mail, E
     ev.href = std::move(u.href);
     ev.uid = std::move(u.uid);
     ev.serial = serial;
-    ev.timestamp = mail.timestamp;
+    ev.timestamp = timestamp;
     fx.events.emplace_back(std::move(ev));
+    ++stored;
   }
   if (duplicates > 0) {
     fx.notes.push_back("webxdc: " + std::to_string(duplicates) + " known uid(s) skipped");
   }
-  fx.dropped =
-      fx.events.empty() ? "webxdc status update: nothing new" : "webxdc status update applied";
-  return true;
+  return stored;
 }
 
 Result<OutgoingMail> build_webxdc_instance(Account& account, std::int64_t chat_id,

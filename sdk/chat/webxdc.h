@@ -72,6 +72,14 @@ void install_webxdc(Hooks& hooks);
 // consumes the mail (status-update-only mails are never shown); fx.dropped says what happened.
 Result<bool> receive_status_update(Account& account, const IncomingMail& mail, Effects& fx);
 
+// Stores the new items of a status-update.json for an instance (skipping known uids) and emits
+// a WebxdcUpdateEvent for each; returns how many were stored. The caller has checked that the
+// sender may send updates. A document that does not parse sets fx.dropped and stores nothing.
+// The engine also calls this for a status-update.json that rides along with an instance (§6).
+Result<std::size_t> apply_status_updates(Account& account, std::int64_t instance_id,
+                                         std::string_view sender_fpr, std::string_view json_text,
+                                         std::int64_t timestamp, Effects& fx);
+
 // The `messages` row id of the instance with this Message-ID, or 0 if that message is unknown
 // or not a webxdc instance.
 Result<std::int64_t> find_webxdc_instance(Account& account, std::string_view rfc724_mid);

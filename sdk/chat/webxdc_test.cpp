@@ -287,6 +287,33 @@ TEST_F(WebxdcLoop, UpdatesBothWaysWithSerialsAndDedupByUid) {
   EXPECT_EQ(webxdc_updates(*bot_.account, bot_instance(), all[1].serial).value().size(), 2u);
 }
 
+// §6: an instance can carry updates queued before it was sent; they belong to the new instance
+// and are not shown as a file.
+TEST_F(WebxdcLoop, UpdatesRidingWithTheInstanceAreApplied) {
+  Account::Draft d;
+  d.chat_id = bot_chat_;
+  d.now = kNow + 3;
+  d.text = "with state";
+  d.file_name = "state.xdc";
+  std::vector<mime::Entity> parts;
+  parts.push_back(mime::text_part("with state"));
+  parts.push_back(mime::attachment_part("application/webxdc+zip", "state.xdc", counter_xdc()));
+  parts.push_back(mime::attachment_part(
+      "application/json", "status-update.json",
+      as_bytes(R"({"updates":[{"payload":{"n":7},"uid":"ridingridingridingriding"}]})")));
+  d.root = mime::multipart("mixed", std::move(parts), "b3");
+  auto fx = deliver(bot_->build(d).value(), bob_, kNow + 4);
+  auto msgs = events_of<MessageEvent>(fx);
+  ASSERT_EQ(msgs.size(), 1u) << fx.dropped;
+  ASSERT_EQ(msgs[0].attachments.size(), 1u);
+  EXPECT_EQ(msgs[0].attachments[0].filename, "state.xdc");
+  auto updates = events_of<WebxdcUpdateEvent>(fx);
+  ASSERT_EQ(updates.size(), 1u);
+  EXPECT_EQ(updates[0].instance_id, msgs[0].message_id);
+  EXPECT_EQ(updates[0].payload, R"({"n":7})");
+  EXPECT_TRUE(fx.dropped.empty());
+}
+
 TEST_F(WebxdcLoop, BatchesUpToTheSoftLimit) {
   const std::string big = "\"" + std::string(45 * 1024, 'x') + "\"";
   for (int i = 0; i < 3; ++i) {
