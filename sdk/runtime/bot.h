@@ -40,8 +40,8 @@ struct BotOptions {
 
 // Opens the store, the account (creating its key on first use) and the Engine, without
 // connecting anywhere: run bot->impl().engine->run() to go online. The Engine's processor points
-// into the Bot: destroy the Bot only after that run() has returned (or never started). Errc::Io for an unusable
-// data dir or store, Errc::InvalidArgument for a transport without address or hosts.
+// into the Bot: destroy the Bot only after that run() has returned (or never started). Errc::Io for
+// an unusable data dir or store, Errc::InvalidArgument for a transport without address or hosts.
 Result<std::unique_ptr<Bot>> open_bot(const boost::asio::any_io_executor& executor,
                                       BotOptions options);
 
@@ -62,16 +62,16 @@ struct Bot::Impl {
     CommandHandler handler;
   };
 
-  runtime::BotOptions options;
+  runtime::BotOptions options{};
   Bot* owner = nullptr;
-  std::optional<runtime::Engine> engine;
-  std::optional<chat::Account> account;
-  std::vector<MessageHandler> message_handlers;
-  std::vector<Command> commands;
-  std::vector<ContactVerifiedHandler> verified_handlers;
-  std::vector<ReactionHandler> reaction_handlers;
-  std::vector<EditHandler> edit_handlers;
-  std::vector<DeleteHandler> delete_handlers;
+  std::optional<runtime::Engine> engine{};
+  std::optional<chat::Account> account{};
+  std::vector<MessageHandler> message_handlers{};
+  std::vector<Command> commands{};
+  std::vector<ContactVerifiedHandler> verified_handlers{};
+  std::vector<ReactionHandler> reaction_handlers{};
+  std::vector<EditHandler> edit_handlers{};
+  std::vector<DeleteHandler> delete_handlers{};
   bool ignore_bots = true;
 
   // The Processor (see runtime::Processor): runs in the Engine's transaction.

@@ -173,9 +173,9 @@ TEST(BotFiles, UniqueFilePathSanitisesAndAvoidsCollisions) {
 
 TEST_F(BotTest, JoinVerifiesBothSidesAndEchoes) {
   std::vector<ContactVerifiedEvent> verified;
-  bot_->on_contact_verified([&](ContactVerifiedEvent ev) { verified.push_back(ev); });
+  bot_->on_contact_verified([&](ContactVerifiedEvent ev) { verified.push_back(std::move(ev)); });
   std::vector<MessageEvent> seen;
-  bot_->on_message([&](MessageEvent ev) {
+  bot_->on_message([&](const MessageEvent& ev) {
     seen.push_back(ev);
     ev.reply(ev.text());
   });
@@ -221,11 +221,11 @@ TEST_F(BotTest, InviteLinkIsStable) {
 TEST_F(BotTest, CommandsAndAutomaticHelp) {
   std::vector<std::string> args;
   std::vector<std::string> messages;
-  bot_->on_command("ping", "answers pong", [&](CommandEvent ev) {
+  bot_->on_command("ping", "answers pong", [&](const CommandEvent& ev) {
     args.push_back(ev.args());
     ev.reply("pong");
   });
-  bot_->on_message([&](MessageEvent ev) { messages.push_back(ev.text()); });
+  bot_->on_message([&](const MessageEvent& ev) { messages.push_back(ev.text()); });
   auto chat = join();
 
   auto r = say(chat, "/ping  a b");
@@ -277,7 +277,7 @@ TEST_F(BotTest, MessagesFromBotsAreIgnoredByDefault) {
 
 TEST_F(BotTest, FilesAreSavedAndEchoed) {
   std::vector<Attachment> got;
-  bot_->on_message([&](MessageEvent ev) {
+  bot_->on_message([&](const MessageEvent& ev) {
     for (const auto& a : ev.attachments()) {
       got.push_back(a);
       ev.reply_file(a.path, ev.text());
