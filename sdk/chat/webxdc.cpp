@@ -99,7 +99,8 @@ std::string notify_text_for(const std::string& notify, const std::string& self_a
   if (!v || !v->is_object()) {
     return {};
   }
-  for (const std::string_view key : {std::string_view(self_addr), std::string_view("*")}) {
+  const std::array<std::string_view, 2> keys = {self_addr, "*"};
+  for (const std::string_view key : keys) {
     if (const auto* t = v->as_object().if_contains(key); t != nullptr && t->is_string()) {
       const json::string& text = t->as_string();
       return {text.data(), text.size()};
