@@ -8,7 +8,7 @@ namespace {
 
 TEST(PgpCompress, RoundTripsZipAndZlib) {
   Bytes data;
-  for (int i = 0; i < 100000; ++i) {
+  for (std::uint64_t i = 0; i < 100000; ++i) {
     data.push_back(static_cast<std::uint8_t>((i * i) % 251));
   }
   for (std::uint8_t algo : {kCompressionZip, kCompressionZlib}) {
