@@ -13,7 +13,9 @@
 #include <utility>
 #include <variant>
 
+#include "chat/group.h"
 #include "chat/securejoin.h"
+#include "chat/webxdc.h"
 #include "dcbot/log.h"
 #include "store/db.h"
 
@@ -200,6 +202,12 @@ Result<std::unique_ptr<Bot>> open_bot(const boost::asio::any_io_executor& execut
   chat::Hooks hooks;
   chat::install_securejoin(
       hooks, db, chat::SecureJoinOptions{.verification_timeout = options.verification_timeout});
+  // Groups (membership, renames, group SecureJoin) and webxdc status updates; group texts then
+  // reach on_message with the group's chat id, and replies go to the group.
+  DCBOT_TRY(chat::ensure_group_schema(db));
+  chat::install_groups(hooks);
+  DCBOT_TRY(chat::ensure_webxdc_schema(db));
+  chat::install_webxdc(hooks);
   account.set_hooks(std::move(hooks));
   impl->account.emplace(std::move(account));
   impl->options = std::move(options);

@@ -75,9 +75,10 @@ class Bot {
   // The bot's 1:1 invite link (https://i.delta.chat/#...&v=3...). The same link is returned each
   // time; it keeps verifying whoever scans it. `legacy` omits v=3 (the older handshake).
   Result<std::string> invite_link(bool legacy = false);
-  // Starts joining someone's 1:1 invite link; the handshake completes as their replies arrive.
-  // Errc::Parse for a bad link, Errc::Unsupported for group links, Errc::InvalidArgument for the
-  // bot's own link. Returns the chat with the inviter.
+  // Starts joining someone's 1:1 or group invite link; the handshake completes as their replies
+  // arrive. Errc::Parse for a bad link, Errc::Unsupported for channel links,
+  // Errc::InvalidArgument for the bot's own link. Returns the 1:1 chat with the inviter; for a
+  // group link the bot enters the group when the inviter's member-added message arrives.
   Result<ChatId> join(std::string_view link);
 
   [[nodiscard]] const std::string& addr() const;
