@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "chat/webxdc.h"
 
+#include <array>
 #include <filesystem>
 #include <string>
 #include <variant>
@@ -65,7 +66,7 @@ mime::Part inner_of(const OutgoingMail& mail, Peer& recipient) {
   auto outer = mime::parse(mail.raw).value();
   auto enc = mime::encrypted_parts(outer).value();
   auto armored = pgp::armor_decode(to_string(enc.payload->body)).value();
-  const pgp::SecretKey* keys[] = {&recipient->key()};
+  const std::array<const pgp::SecretKey*, 1> keys = {&recipient->key()};
   auto dec = pgp::decrypt(armored.data, keys, {}, {}).value();
   return mime::parse(dec.plaintext).value();
 }
@@ -315,14 +316,14 @@ TEST_F(WebxdcLoop, UpdatesRidingWithTheInstanceAreApplied) {
 }
 
 TEST_F(WebxdcLoop, BatchesUpToTheSoftLimit) {
-  const std::string big = "\"" + std::string(45 * 1024, 'x') + "\"";
+  const std::string big = "\"" + std::string(std::size_t{45} * 1024, 'x') + "\"";
   for (int i = 0; i < 3; ++i) {
     WebxdcUpdate u;
     u.payload = big;
     queue_webxdc_update(*bot_.account, bot_instance(), u, kNow + 5).value();
   }
   WebxdcUpdate huge;
-  huge.payload = "\"" + std::string(150 * 1024, 'y') + "\"";
+  huge.payload = "\"" + std::string(std::size_t{150} * 1024, 'y') + "\"";
   queue_webxdc_update(*bot_.account, bot_instance(), huge, kNow + 5).value();
   auto mails = flush_webxdc_updates(*bot_.account, kNow + 6).value();
   // 45 + 45 KiB fit one mail, the third goes with nothing, the oversized one alone.

@@ -44,9 +44,9 @@ TEST(XdcManifest, ParsesTheSubsetAppsUse) {
 }
 
 TEST(XdcManifest, ErrorsCarryTheLineNumber) {
-  for (const char* bad : {"name = \"open", "name \"x\"", "name = \"a\" junk", "min_api = x1",
-                          "name = \"\\q\"", "min_api = \"one\"", "name = 'x'\nname = 'y'", "= 3",
-                          "name = \"\\ud800\"", "min_api = 99999999999999999999"}) {
+  for (const char* bad : {R"(name = "open)", R"(name "x")", R"(name = "a" junk)", "min_api = x1",
+                          R"(name = "\q")", R"(min_api = "one")", "name = 'x'\nname = 'y'", "= 3",
+                          R"(name = "\ud800")", "min_api = 99999999999999999999"}) {
     auto m = parse_xdc_manifest(bad);
     ASSERT_FALSE(m) << bad;
     EXPECT_EQ(m.error().code, Errc::Parse);
