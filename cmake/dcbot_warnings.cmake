@@ -11,7 +11,11 @@ target_compile_options(dcbot_warnings INTERFACE
   $<$<CXX_COMPILER_ID:Clang>:-Wnull-dereference>
   # GCC 12 -O2 false positive on Asio's coroutine frame allocator (awaitable_frame_base's sized
   # operator delete pairs with its own operator new).
-  $<$<CXX_COMPILER_ID:GNU>:-Wno-mismatched-new-delete>)
+  $<$<CXX_COMPILER_ID:GNU>:-Wno-mismatched-new-delete>
+  # GCC 12 -O2 reports maybe-uninitialized through Boost.Variant2's storage inside result<void>
+  # (dcbot::Error "may be used uninitialized"): still shown, but not fatal. Real cases found by it
+  # were fixed (group.cpp, webxdc.cpp: unchecked optionals).
+  $<$<CXX_COMPILER_ID:GNU>:-Wno-error=maybe-uninitialized>)
 if(DCBOT_WERROR)
   target_compile_options(dcbot_warnings INTERFACE -Werror)
 endif()
