@@ -146,10 +146,17 @@ Task<Sender::Outcome> Sender::send_one(asio::any_io_executor executor, store::Ou
       co_await sleep_for(allowed - now);
     }
     limiter_.try_acquire(std::max(allowed, SteadyClock::now()));
-    auto sent = co_await session_->send(from, item.recipients, item.raw);
+    std::vector<std::string> chunk = item.recipients;
+    std::vector<std::string> later;
+    const auto max = static_cast<std::size_t>(std::max(options_.max_recipients, 0));
+    if (max > 0 && chunk.size() > max) {
+      later.assign(chunk.begin() + static_cast<std::ptrdiff_t>(max), chunk.end());
+      chunk.resize(max);
+    }
+    auto sent = co_await session_->send(from, chunk, item.raw);
     last_used_ = SteadyClock::now();
     if (sent) {
-      if (auto r = handle_report(item, *sent); !r) {
+      if (auto r = handle_report(item, *sent, std::move(later)); !r) {
         log::error("runtime: smtp {}: outbox: {}", transport_.addr, r.error().to_string());
       }
       co_return Outcome::Done;
@@ -173,7 +180,8 @@ Task<Sender::Outcome> Sender::send_one(asio::any_io_executor executor, store::Ou
   co_return Outcome::Retry;
 }
 
-Result<> Sender::handle_report(const store::OutboxItem& item, const smtp::SendReport& report) {
+Result<> Sender::handle_report(const store::OutboxItem& item, const smtp::SendReport& report,
+                               std::vector<std::string> later) {
   store::Outbox outbox(*db_);
   std::vector<std::string> retry;
   std::vector<std::string> failed;
@@ -198,6 +206,17 @@ Result<> Sender::handle_report(const store::OutboxItem& item, const smtp::SendRe
                                            .recipients = failed,
                                            .error = failed_error});
     }
+  }
+  if (!later.empty()) {
+    // More chunks to go: keep only the recipients not yet sent to (and those to retry); the row
+    // stays queued and due, so the next round sends the next chunk.
+    std::vector<std::string> rest = std::move(later);
+    rest.insert(rest.end(), retry.begin(), retry.end());
+    DCBOT_TRY(outbox.set_recipients(item.id, rest));
+    if (retry.empty()) {
+      return {};
+    }
+    retry = std::move(rest);
   }
   if (!retry.empty()) {
     // SECURITY.md: after a partial delivery only the remaining recipients are kept.

@@ -29,6 +29,10 @@ struct SenderOptions {
   int send_burst = 10;
   // Rows taken from the outbox per query.
   int batch = 10;
+  // Recipients per SMTP transaction (PROTOCOL.md §7.1: the core chunks by the relay's
+  // advertised maximum, default 50); a mail to more is sent in several transactions, and the
+  // outbox row keeps only the recipients still to send to. 0 = no limit.
+  int max_recipients = 50;
   // Retry delays of a transient failure: doubling from retry_min, capped at retry_max, each
   // drawn from [d/2, d] (SECURITY.md: the core starts at 30 s and grows ~1.5-2x with jitter).
   std::chrono::seconds retry_min = std::chrono::seconds(30);
@@ -97,7 +101,9 @@ class Sender {
   Task<void> loop(StopSignal* stop);
   Task<Result<>> ensure_session(boost::asio::any_io_executor executor);
   Task<Outcome> send_one(boost::asio::any_io_executor executor, store::OutboxItem item);
-  Result<> handle_report(const store::OutboxItem& item, const smtp::SendReport& report);
+  // `later`: recipients of further chunks, still to send to after this transaction.
+  Result<> handle_report(const store::OutboxItem& item, const smtp::SendReport& report,
+                         std::vector<std::string> later);
   Result<> handle_error(const store::OutboxItem& item, const Error& error,
                         smtp::Disposition disposition);
   Result<> fail(const store::OutboxItem& item, std::vector<std::string> recipients,

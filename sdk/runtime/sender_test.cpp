@@ -67,7 +67,8 @@ Task<bool> write_text(tcp::socket* socket, std::string text) {
 
 // A scripted SMTP server for one connection at a time: every command gets "250 ok" except RCPT,
 // which gets `rcpt_reply`, and DATA, which gets 354 and then 250 after the body.
-Task<void> fake_smtp(tcp::acceptor* acceptor, std::string rcpt_reply, int* sessions) {
+Task<void> fake_smtp(tcp::acceptor* acceptor, std::string rcpt_reply, int* sessions,
+                     int* transactions, int* rcpts) {
   while (true) {
     auto [ec, socket] = co_await acceptor->async_accept(asio::as_tuple(asio::use_awaitable));
     if (ec) {
@@ -94,7 +95,10 @@ Task<void> fake_smtp(tcp::acceptor* acceptor, std::string rcpt_reply, int* sessi
       std::string answer = "250 ok\r\n";
       if (in_data) {
         in_data = false;
+      } else if (line.rfind("MAIL", 0) == 0) {
+        ++*transactions;
       } else if (line.rfind("RCPT", 0) == 0) {
+        ++*rcpts;
         answer = rcpt_reply + "\r\n";
       } else if (line.rfind("DATA", 0) == 0) {
         answer = "354 go on\r\n";
@@ -112,7 +116,7 @@ Task<void> fake_smtp(tcp::acceptor* acceptor, std::string rcpt_reply, int* sessi
 
 class SenderFake : public ::testing::Test {
  protected:
-  void run_with(std::string rcpt_reply) {
+  void run_with(std::string rcpt_reply, int recipients = 1, int max_recipients = 50) {
     auto db = store::open_store(":memory:");
     ASSERT_TRUE(db.has_value());
     db_.emplace(std::move(*db));
@@ -127,6 +131,7 @@ class SenderFake : public ::testing::Test {
     t.io_timeout = seconds(5);
     SenderOptions o;
     o.send_per_minute = 0;
+    o.max_recipients = max_recipients;
     SenderCallbacks callbacks;
     callbacks.on_failed = [this](const DeliveryFailure& f) {
       failures_.push_back(f);
@@ -136,14 +141,20 @@ class SenderFake : public ::testing::Test {
     };
     Sender sender(io_.get_executor(), *db_, t, o, callbacks);
     StopSignal stop(io_.get_executor());
+    std::vector<std::string> to;
+    for (int i = 0; i < recipients; ++i) {
+      to.push_back("peer" + std::to_string(i) + "@fake.test");
+    }
     id_ = *store::Outbox(*db_).enqueue(store::NewOutboxItem{.chat_id = 1,
                                                             .rfc724_mid = "m1@fake.test",
                                                             .envelope_from = "bot@fake.test",
-                                                            .recipients = {"peer@fake.test"},
+                                                            .recipients = to,
                                                             .raw = Bytes{'h', 'i', '\r', '\n'},
                                                             .created_at = 1});
     int sessions = 0;
-    asio::co_spawn(io_, fake_smtp(&acceptor, std::move(rcpt_reply), &sessions), asio::detached);
+    asio::co_spawn(io_,
+                   fake_smtp(&acceptor, std::move(rcpt_reply), &sessions, &transactions_, &rcpts_),
+                   asio::detached);
     asio::co_spawn(io_, sender.run(&stop), asio::detached);
     auto deadline = std::chrono::steady_clock::now() + seconds(10);
     while (std::chrono::steady_clock::now() < deadline) {
@@ -166,7 +177,20 @@ class SenderFake : public ::testing::Test {
   store::OutboxItem row_;
   std::vector<DeliveryFailure> failures_;
   std::vector<std::int64_t> sent_;
+  int transactions_ = 0;
+  int rcpts_ = 0;
 };
+
+TEST_F(SenderFake, ManyRecipientsAreSentInChunks) {
+  // PROTOCOL.md §7.1: recipients are chunked per transaction; 5 with a maximum of 2 -> 3 mails.
+  run_with("250 ok", 5, 2);
+  EXPECT_EQ(row_.state, store::OutboxState::Sent);
+  EXPECT_EQ(transactions_, 3);
+  EXPECT_EQ(rcpts_, 5);
+  EXPECT_EQ(row_.attempts, 0);
+  EXPECT_EQ(sent_, std::vector<std::int64_t>{id_});
+  EXPECT_TRUE(failures_.empty());
+}
 
 TEST_F(SenderFake, SendsAndMarksSent) {
   run_with("250 ok");
