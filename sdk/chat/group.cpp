@@ -13,6 +13,7 @@
 #include "chat/autocrypt.h"
 #include "chat/contacts.h"
 #include "chat/invite.h"
+#include "chat/schema.h"
 #include "mime/builder.h"
 #include "store/account.h"
 #include "store/contacts.h"
@@ -24,7 +25,6 @@ namespace dcbot::chat {
 namespace {
 
 constexpr std::string_view kVersionKey = "chat.group_schema_version";
-constexpr std::int64_t kVersion = 1;
 // §3.4: header timestamps are clamped like the sent time.
 constexpr std::int64_t kTimestampTolerance = 60;
 
@@ -497,26 +497,8 @@ Result<void> set_last_gossip(store::Db& db, std::int64_t chat_id, std::int64_t n
 }  // namespace
 
 Result<void> ensure_group_schema(store::Db& db) {
-  store::Settings settings(db);
-  DCBOT_TRY(auto stored, settings.get_int(kVersionKey));
-  const std::int64_t have = stored.value_or(0);
-  if (have > kVersion) {
-    return make_error(Errc::Unsupported, "group: schema: database written by a newer dcbot");
-  }
-  if (have == kVersion) {
-    return {};
-  }
-  std::optional<store::Txn> txn;
-  if (!db.in_transaction()) {
-    DCBOT_TRY(auto t, store::Txn::begin(db));
-    txn.emplace(std::move(t));
-  }
-  DCBOT_TRY(db.exec(kStep1));
-  DCBOT_TRY(settings.set_int(kVersionKey, kVersion));
-  if (txn) {
-    DCBOT_TRY(txn->commit());
-  }
-  return {};
+  constexpr std::string_view kSteps[] = {kStep1};
+  return apply_schema_steps(db, kVersionKey, kSteps, "group");
 }
 
 void install_groups(Hooks& hooks) {

@@ -50,26 +50,34 @@ constexpr std::string_view kSteps[] = {kStep1};
 
 }  // namespace
 
-Result<void> ensure_schema(store::Db& db) {
+Result<void> apply_schema_steps(store::Db& db, std::string_view version_key,
+                                std::span<const std::string_view> steps, std::string_view owner) {
   store::Settings settings(db);
-  DCBOT_TRY(auto stored, settings.get_int(kVersionKey));
+  DCBOT_TRY(auto stored, settings.get_int(version_key));
   const std::int64_t have = stored.value_or(0);
-  if (have > kChatSchemaVersion) {
-    return make_error(Errc::Unsupported, "chat: schema: database written by a newer dcbot");
+  const auto latest = static_cast<std::int64_t>(steps.size());
+  if (have > latest) {
+    return make_error(Errc::Unsupported,
+                      std::string(owner) + ": schema: database written by a newer dcbot");
   }
-  for (std::int64_t version = have + 1; version <= kChatSchemaVersion; ++version) {
+  for (std::int64_t version = have + 1; version <= latest; ++version) {
     std::optional<store::Txn> txn;
     if (!db.in_transaction()) {
       DCBOT_TRY(auto t, store::Txn::begin(db));
       txn.emplace(std::move(t));
     }
-    DCBOT_TRY(db.exec(kSteps[version - 1]));
-    DCBOT_TRY(settings.set_int(kVersionKey, version));
+    DCBOT_TRY(db.exec(steps[static_cast<std::size_t>(version - 1)]));
+    DCBOT_TRY(settings.set_int(version_key, version));
     if (txn) {
       DCBOT_TRY(txn->commit());
     }
   }
   return {};
+}
+
+Result<void> ensure_schema(store::Db& db) {
+  static_assert(std::size(kSteps) == kChatSchemaVersion);
+  return apply_schema_steps(db, kVersionKey, kSteps, "chat");
 }
 
 }  // namespace dcbot::chat

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <span>
+#include <string_view>
+
 #include "dcbot/result.h"
 #include "store/db.h"
 
@@ -19,5 +22,12 @@ inline constexpr int kChatSchemaVersion = 1;
 // own transaction unless the caller already holds one. Errc::Unsupported if the database was
 // written by a newer engine; Errc::Io on SQL errors.
 Result<void> ensure_schema(store::Db& db);
+
+// Brings one versioned track of tables (the chat engine's, SecureJoin's, groups', webxdc's) up to
+// date: the `config` key `version_key` holds how many of `steps` ran; each missing step runs in its
+// own transaction unless the caller already holds one. Errc::Unsupported ("<owner>: schema:
+// database written by a newer dcbot") if the stored version exceeds steps.size().
+Result<void> apply_schema_steps(store::Db& db, std::string_view version_key,
+                                std::span<const std::string_view> steps, std::string_view owner);
 
 }  // namespace dcbot::chat

@@ -3,6 +3,7 @@
 #include <string_view>
 #include <utility>
 
+#include "chat/schema.h"
 #include "chat/securejoin.h"
 #include "store/account.h"
 
@@ -30,30 +31,11 @@ CREATE INDEX securejoin_pending_fpr ON securejoin_pending(fingerprint);
 )sql";
 
 constexpr std::string_view kSteps[] = {kStep1};
-constexpr std::int64_t kVersion = 1;
 
 }  // namespace
 
 Result<void> ensure_securejoin_schema(store::Db& db) {
-  store::Settings settings(db);
-  DCBOT_TRY(auto stored, settings.get_int(kVersionKey));
-  const std::int64_t have = stored.value_or(0);
-  if (have > kVersion) {
-    return make_error(Errc::Unsupported, "securejoin: schema: database written by a newer dcbot");
-  }
-  for (std::int64_t version = have + 1; version <= kVersion; ++version) {
-    std::optional<store::Txn> txn;
-    if (!db.in_transaction()) {
-      DCBOT_TRY(auto t, store::Txn::begin(db));
-      txn.emplace(std::move(t));
-    }
-    DCBOT_TRY(db.exec(kSteps[version - 1]));
-    DCBOT_TRY(settings.set_int(kVersionKey, version));
-    if (txn) {
-      DCBOT_TRY(txn->commit());
-    }
-  }
-  return {};
+  return apply_schema_steps(db, kVersionKey, kSteps, "securejoin");
 }
 
 }  // namespace dcbot::chat

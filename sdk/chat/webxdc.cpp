@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "base/encoding.h"
+#include "chat/schema.h"
 #include "chat/text.h"
 #include "chat/xdc_archive.h"
 #include "crypto/hash.h"
@@ -48,7 +49,6 @@ CREATE INDEX webxdc_updates_pending ON webxdc_updates(pending) WHERE pending != 
 )sql";
 
 constexpr std::array<std::string_view, 1> kSteps = {kStep1};
-constexpr std::int64_t kVersion = 1;
 constexpr int kMaxDepth = 64;
 
 bool ends_with_xdc(std::string_view name) {
@@ -264,25 +264,7 @@ std::string make_gossip_topic(const mime::RandomFn& random) {
 }
 
 Result<void> ensure_webxdc_schema(store::Db& db) {
-  store::Settings settings(db);
-  DCBOT_TRY(auto stored, settings.get_int(kVersionKey));
-  const std::int64_t have = stored.value_or(0);
-  if (have > kVersion) {
-    return make_error(Errc::Unsupported, "webxdc: schema: database written by a newer dcbot");
-  }
-  for (std::int64_t version = have + 1; version <= kVersion; ++version) {
-    std::optional<store::Txn> txn;
-    if (!db.in_transaction()) {
-      DCBOT_TRY(auto t, store::Txn::begin(db));
-      txn.emplace(std::move(t));
-    }
-    DCBOT_TRY(db.exec(kSteps.at(static_cast<std::size_t>(version - 1))));
-    DCBOT_TRY(settings.set_int(kVersionKey, version));
-    if (txn) {
-      DCBOT_TRY(txn->commit());
-    }
-  }
-  return {};
+  return apply_schema_steps(db, kVersionKey, kSteps, "webxdc");
 }
 
 void install_webxdc(Hooks& hooks) {
