@@ -3,6 +3,8 @@
 
 #include <utility>
 
+#include "store/lines.h"
+
 #include <fmt/format.h>
 
 namespace dcbot::store {
@@ -11,30 +13,6 @@ namespace {
 constexpr std::string_view kColumns =
     "fingerprint, addr, display_name, public_cert, verified, verifier_fingerprint, is_bot, "
     "blocked, last_seen, relay_addrs";
-
-std::string join_lines(const std::vector<std::string>& items) {
-  std::string out;
-  for (const std::string& item : items) {
-    if (!out.empty()) {
-      out += '\n';
-    }
-    out += item;
-  }
-  return out;
-}
-
-std::vector<std::string> split_lines(std::string_view text) {
-  std::vector<std::string> out;
-  while (!text.empty()) {
-    std::size_t nl = text.find('\n');
-    out.emplace_back(text.substr(0, nl));
-    if (nl == std::string_view::npos) {
-      break;
-    }
-    text.remove_prefix(nl + 1);
-  }
-  return out;
-}
 
 Contact read_contact(const Stmt& s) {
   Contact c;

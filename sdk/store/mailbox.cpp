@@ -3,34 +3,12 @@
 
 #include <utility>
 
+#include "store/lines.h"
+
 #include <fmt/format.h>
 
 namespace dcbot::store {
 namespace {
-
-std::string join_lines(const std::vector<std::string>& items) {
-  std::string out;
-  for (const std::string& item : items) {
-    if (!out.empty()) {
-      out += '\n';
-    }
-    out += item;
-  }
-  return out;
-}
-
-std::vector<std::string> split_lines(std::string_view text) {
-  std::vector<std::string> out;
-  while (!text.empty()) {
-    std::size_t nl = text.find('\n');
-    out.emplace_back(text.substr(0, nl));
-    if (nl == std::string_view::npos) {
-      break;
-    }
-    text.remove_prefix(nl + 1);
-  }
-  return out;
-}
 
 Error not_found(std::string_view table, std::int64_t id) {
   return make_error(Errc::NotFound, fmt::format("store: no {} row {}", table, id));
