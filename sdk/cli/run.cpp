@@ -2,25 +2,36 @@
 // dcbot::run: the `dcbot` command line (DESIGN.md "cli"). Exit codes: 0 success, 1 runtime
 // failure, 2 usage or config error.
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
+#include <functional>
 #include <limits>
+#include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "chat/account.h"
 #include "cli/options.h"
 #include "cli/qr.h"
 #include "config/config.h"
 #include "dcbot/bot.h"
 #include "dcbot/log.h"
+#include "lua/bot_plugin.h"
+#include "lua/storage.h"
 #include "runtime/bot.h"
 #include "runtime/sender.h"
 #include "runtime/signal.h"
+#include "store/db.h"
 #include "store/mailbox.h"
 
 #include <CLI/CLI.hpp>
@@ -41,29 +52,98 @@ void print_error(const Error& error) {
   fmt::print(stderr, "dcbot: {}\n", error.message);
 }
 
-// The builtin plugins a config may name with `- builtin: NAME` (the plugin runtime, issue #6,
-// adds cpp and lua plugins).
-Result<> register_plugins(const config::BotConfig& config, Bot* bot) {
+// The plugins of one running bot that live beyond their registration (Lua states, for reload).
+struct Plugins {
+  std::filesystem::path config_file;
+  // The Lua plugins with the script path their entry names.
+  std::vector<std::pair<std::string, std::shared_ptr<lua::BotPlugin>>> lua;
+
+  // SIGHUP: reads the bot's YAML again and loads every Lua plugin's file again with its
+  // (possibly edited) `config:` block. A plugin that fails keeps its running version; a YAML
+  // that fails to load leaves every plugin as it is. Other YAML changes wait for a restart.
+  void reload() const {
+    if (lua.empty()) {
+      return;
+    }
+    auto config = config::load_bot_config(config_file);
+    if (!config) {
+      log::error("dcbot: reload: {} (keeping the running plugins)", config.error().message);
+      return;
+    }
+    for (const auto& [target, plugin] : lua) {
+      const config::PluginEntry* entry = nullptr;
+      for (const auto& e : config->plugins) {
+        if (e.kind == config::PluginKind::Lua && e.target == target) {
+          entry = &e;
+          break;
+        }
+      }
+      auto r = entry != nullptr ? plugin->reload(entry->config) : plugin->reload();
+      if (!r) {
+        log::error("dcbot: reload of lua plugin {} failed, keeping the running version: {}", target,
+                   r.error().message);
+      }
+    }
+  }
+};
+
+void register_echo(Bot& bot) {
+  bot.on_message([](MessageEvent ev) {
+    if (ev.attachments().empty()) {
+      ev.reply(ev.text());
+      return;
+    }
+    for (const auto& file : ev.attachments()) {
+      ev.reply_file(file.path, ev.text());
+    }
+  });
+}
+
+// The plugins of `config`: `- builtin: echo` and `- lua: FILE` (the C++ plugin host adds cpp
+// plugins). With `bot == nullptr` only checks the entries (`dcbot check`, and before any bot
+// opens); otherwise registers them on the bot.
+Result<> register_plugins(const config::BotConfig& config, Bot* bot, Plugins* plugins) {
   for (const auto& entry : config.plugins) {
-    if (entry.kind != config::PluginKind::Builtin) {
-      return config::config_error(
-          entry.mark, fmt::format("{} plugins are not supported by this version of dcbot yet",
-                                  config::plugin_kind_name(entry.kind)));
-    }
-    if (entry.target != "echo") {
-      return config::config_error(
-          entry.mark, fmt::format("unknown builtin plugin '{}' (known: echo)", entry.target));
-    }
-    if (bot != nullptr) {
-      bot->on_message([](MessageEvent ev) {
-        if (ev.attachments().empty()) {
-          ev.reply(ev.text());
-          return;
+    switch (entry.kind) {
+      case config::PluginKind::Builtin:
+        if (entry.target != "echo") {
+          return config::config_error(
+              entry.mark, fmt::format("unknown builtin plugin '{}' (known: echo)", entry.target));
         }
-        for (const auto& file : ev.attachments()) {
-          ev.reply_file(file.path, ev.text());
+        if (bot != nullptr) {
+          register_echo(*bot);
         }
-      });
+        break;
+      case config::PluginKind::Lua: {
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(entry.target, ec)) {
+          return config::config_error(
+              entry.mark, fmt::format("lua plugin file \"{}\" does not exist", entry.target));
+        }
+        if (bot == nullptr) {
+          // Compiles the file and checks its bot.config_schema against the entry's config.
+          auto checked = lua::check_plugin(entry.target, entry.config);
+          if (!checked) {
+            return config::config_error(entry.mark,
+                                        fmt::format("lua plugin: {}", checked.error().message));
+          }
+        } else {
+          const std::string name = std::filesystem::path(entry.target).stem().string();
+          auto storage = std::make_unique<lua::BotStorage>(bot->storage("lua:" + name));
+          auto plugin = lua::BotPlugin::attach(*bot, entry.target, entry.config, *storage);
+          if (!plugin) {
+            return config::config_error(entry.mark,
+                                        fmt::format("lua plugin: {}", plugin.error().message));
+          }
+          (*plugin)->own_storage(std::move(storage));
+          plugins->config_file = config.file;
+          plugins->lua.emplace_back(entry.target, std::move(*plugin));
+        }
+        break;
+      }
+      case config::PluginKind::Cpp:
+        return config::config_error(entry.mark,
+                                    "cpp plugins are not supported by this version of dcbot yet");
     }
   }
   return {};
@@ -75,14 +155,51 @@ struct Loaded {
   runtime::BotOptions options;
 };
 
-Result<Loaded> load(const std::string& path) {
-  DCBOT_TRY(auto config, config::load_bot_config(path));
-  if (std::getenv("DCBOT_LOG_LEVEL") == nullptr) {
-    log::set_level(config.logging.level);
-  }
+Result<Loaded> load_one(config::BotConfig config) {
   DCBOT_TRY(auto options, cli::bot_options(config));
-  DCBOT_TRY(register_plugins(config, nullptr));
+  DCBOT_TRY(register_plugins(config, nullptr, nullptr));
   return Loaded{std::move(config), std::move(options)};
+}
+
+// Every bot of the given files: each is a bot config or a host file (`bots:` naming bot
+// configs). Two bots may not share a data dir.
+Result<std::vector<Loaded>> load_all(const std::vector<std::string>& paths) {
+  std::vector<Loaded> out;
+  std::optional<log::Level> level;
+  for (const auto& path : paths) {
+    DCBOT_TRY(auto configs, config::load_configs(path));
+    for (auto& config : configs) {
+      for (const auto& other : out) {
+        if (other.config.data_dir == config.data_dir) {
+          return make_error(
+              Errc::Config,
+              fmt::format("{}: data_dir \"{}\" is already used by {}", config.file.string(),
+                          config.data_dir.string(), other.config.file.string()));
+        }
+      }
+      // With several bots the most verbose level wins (one process, one log).
+      if (!level || config.logging.level < *level) {
+        level = config.logging.level;
+      }
+      DCBOT_TRY(auto loaded, load_one(std::move(config)));
+      out.push_back(std::move(loaded));
+    }
+  }
+  if (level && std::getenv("DCBOT_LOG_LEVEL") == nullptr) {
+    log::set_level(*level);
+  }
+  return out;
+}
+
+// One bot's config, for the commands that act on a single bot (invite, join).
+Result<Loaded> load(const std::string& path) {
+  DCBOT_TRY(auto all, load_all({path}));
+  if (all.size() != 1) {
+    return make_error(
+        Errc::InvalidArgument,
+        fmt::format("{} is a host file with {} bots; name one bot's config", path, all.size()));
+  }
+  return std::move(all.front());
 }
 
 int exit_code(const Error& error) {
@@ -92,50 +209,113 @@ int exit_code(const Error& error) {
              : kExitFailure;
 }
 
-int cmd_check(const std::string& path) {
-  auto loaded = load(path);
+int cmd_check(const std::vector<std::string>& paths) {
+  auto loaded = load_all(paths);
   if (!loaded) {
     print_error(loaded.error());
     return kExitUsage;
   }
-  fmt::print("{}", cli::summary(loaded->config, loaded->options));
+  for (const auto& bot : *loaded) {
+    fmt::print("{}", cli::summary(bot.config, bot.options));
+  }
   fmt::print("ok\n");
   return 0;
 }
 
-// Opens the bot of `path` on `io` and runs `setup` on it.
-Result<std::unique_ptr<Bot>> open(asio::io_context& io, const Loaded& loaded,
-                                  const SetupFunction& setup) {
-  DCBOT_TRY(auto bot, runtime::open_bot(io.get_executor(), loaded.options));
-  DCBOT_TRY(register_plugins(loaded.config, bot.get()));
+// One bot of `dcbot run`, with the plugins that need to live as long as it.
+struct Running {
+  std::unique_ptr<Bot> bot;
+  Plugins plugins;
+  bool ended = false;
+};
+
+// Opens the bot of `loaded` on `io`, registers its plugins and runs `setup` on it.
+Result<> open(asio::io_context& io, const Loaded& loaded, const SetupFunction& setup,
+              Running& out) {
+  DCBOT_TRY(out.bot, runtime::open_bot(io.get_executor(), loaded.options));
+  DCBOT_TRY(register_plugins(loaded.config, out.bot.get(), &out.plugins));
   if (setup) {
     try {
-      setup(*bot);
+      setup(*out.bot);
     } catch (const std::exception& e) {
       return make_error(Errc::Internal, std::string("setup threw: ") + e.what());
     } catch (...) {
       return make_error(Errc::Internal, "setup threw");
     }
   }
-  return bot;
+  return {};
 }
 
-int cmd_run(const std::string& path, const SetupFunction& setup) {
-  auto loaded = load(path);
+// Runs every bot on one io thread until SIGINT or SIGTERM; SIGHUP reloads the Lua plugins.
+void run_until_signal(asio::io_context& io, std::vector<Running>& bots) {
+  asio::signal_set stop_signals(io, SIGINT, SIGTERM);
+  asio::signal_set reload_signals(io, SIGHUP);
+  stop_signals.async_wait([&bots](const boost::system::error_code& ec, int signal) {
+    if (ec) {
+      return;
+    }
+    log::info("dcbot: signal {}, stopping", signal);
+    for (auto& running : bots) {
+      running.bot->stop();
+    }
+  });
+  std::function<void()> wait_reload = [&] {
+    reload_signals.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) {
+        return;
+      }
+      log::info("dcbot: SIGHUP, reloading lua plugins");
+      for (auto& running : bots) {
+        running.plugins.reload();
+      }
+      wait_reload();
+    });
+  };
+  wait_reload();
+  std::size_t running_count = bots.size();
+  for (auto& running : bots) {
+    asio::co_spawn(io, running.bot->impl().run(), [&](const std::exception_ptr& error) {
+      if (error) {
+        try {
+          std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+          log::error("dcbot: {} ended with an exception: {}", running.bot->addr(), e.what());
+        } catch (...) {
+          log::error("dcbot: {} ended with an unknown exception", running.bot->addr());
+        }
+      }
+      running.ended = true;
+      running.bot->stop();  // Its timers end too.
+      if (--running_count == 0) {
+        stop_signals.cancel();
+        reload_signals.cancel();
+      }
+    });
+  }
+  io.run();
+}
+
+int cmd_run(const std::vector<std::string>& paths, const SetupFunction& setup) {
+  auto loaded = load_all(paths);
   if (!loaded) {
     print_error(loaded.error());
     return kExitUsage;
   }
   asio::io_context io;
-  auto bot = open(io, *loaded, setup);
-  if (!bot) {
-    print_error(bot.error());
-    return exit_code(bot.error());
+  std::vector<Running> bots(loaded->size());
+  for (std::size_t i = 0; i < loaded->size(); ++i) {
+    auto opened = open(io, (*loaded)[i], setup, bots[i]);
+    if (!opened) {
+      print_error(opened.error());
+      return exit_code(opened.error());
+    }
+    log::info("dcbot: {} running (key {}, data in {})", bots[i].bot->addr(),
+              bots[i].bot->fingerprint(), bots[i].bot->data_dir().string());
   }
-  log::info("dcbot: {} running (key {}, data in {})", (*bot)->addr(), (*bot)->fingerprint(),
-            (*bot)->data_dir().string());
-  runtime::run_until_signal(io, *(*bot)->impl().engine);
-  log::info("dcbot: {} stopped", (*bot)->addr());
+  run_until_signal(io, bots);
+  for (const auto& running : bots) {
+    log::info("dcbot: {} stopped", running.bot->addr());
+  }
   return 0;
 }
 
@@ -236,6 +416,141 @@ int cmd_join(const std::string& path, const std::string& link) {
   return 0;
 }
 
+// Copies the files of `from` (recursively) into `to`, which is created.
+Result<> copy_tree(const std::filesystem::path& from, const std::filesystem::path& to) {
+  std::error_code ec;
+  std::filesystem::create_directories(to, ec);
+  if (!ec && std::filesystem::exists(from, ec)) {
+    std::filesystem::copy(
+        from, to,
+        std::filesystem::copy_options::recursive | std::filesystem::copy_options::skip_existing,
+        ec);
+  }
+  if (ec) {
+    return make_error(Errc::Io,
+                      fmt::format("copy {} to {}: {}", from.string(), to.string(), ec.message()));
+  }
+  return {};
+}
+
+// An existing bot database (keys and state), checked: it opens, passes SQLite's integrity
+// check and holds an account with a key. Returns the account's address.
+Result<std::string> check_bot_database(store::Db& db, const std::filesystem::path& file) {
+  auto stmt = db.prepare("PRAGMA integrity_check");
+  if (!stmt) {
+    return make_error(Errc::Io, fmt::format("{} is not a dcbot database: {}", file.string(),
+                                            stmt.error().message));
+  }
+  auto step = stmt->step();
+  if (!step || *step != store::Step::Row || stmt->column_text(0) != "ok") {
+    return make_error(Errc::Io,
+                      fmt::format("{} is damaged (SQLite integrity check)", file.string()));
+  }
+  auto account = chat::Account::open(db);
+  if (!account || !account->has_key()) {
+    return make_error(Errc::Io, fmt::format("{} holds no bot account with a key", file.string()));
+  }
+  return account->profile().addr;
+}
+
+// `dcbot export CONFIG DIR`: the bot's database (a consistent copy, also while it runs) and its
+// received files into the new directory DIR, readable only by the owner.
+int cmd_export(const std::string& path, const std::string& out) {
+  auto loaded = load(path);
+  if (!loaded) {
+    print_error(loaded.error());
+    return kExitUsage;
+  }
+  namespace fs = std::filesystem;
+  const fs::path data_dir = loaded->options.data_dir;
+  const fs::path db_file = data_dir / "dcbot.db";
+  std::error_code ec;
+  if (!fs::is_regular_file(db_file, ec)) {
+    fmt::print(stderr, "dcbot: nothing to export: {} does not exist yet\n", db_file.string());
+    return kExitFailure;
+  }
+  const fs::path target(out);
+  if (fs::exists(target, ec) && !fs::is_empty(target, ec)) {
+    fmt::print(stderr, "dcbot: {} exists and is not empty\n", target.string());
+    return kExitUsage;
+  }
+  fs::create_directories(target, ec);
+  fs::permissions(target, fs::perms::owner_all, fs::perm_options::replace, ec);
+  auto db = store::Db::open(db_file.string());
+  Result<> done;
+  if (!db) {
+    done = db.error();
+  } else if (auto addr = check_bot_database(*db, db_file); !addr) {
+    done = addr.error();
+  }
+  if (done) {
+    done = db->backup_to((target / "dcbot.db").string());
+  }
+  if (done) {
+    fs::permissions(target / "dcbot.db", fs::perms::owner_read | fs::perms::owner_write,
+                    fs::perm_options::replace, ec);
+    done = copy_tree(data_dir / "files", target / "files");
+  }
+  if (!done) {
+    print_error(done.error());
+    return kExitFailure;
+  }
+  fmt::print("exported {} to {}\nIt holds the bot's secret key: keep it private.\n",
+             loaded->options.transport.addr, target.string());
+  return 0;
+}
+
+// `dcbot import CONFIG DIR`: a bot exported with `dcbot export` becomes the bot of CONFIG, whose
+// data dir must not have a database yet. The account address must match.
+int cmd_import(const std::string& path, const std::string& in) {
+  auto loaded = load(path);
+  if (!loaded) {
+    print_error(loaded.error());
+    return kExitUsage;
+  }
+  namespace fs = std::filesystem;
+  const fs::path data_dir = loaded->options.data_dir;
+  const fs::path source = fs::path(in) / "dcbot.db";
+  std::error_code ec;
+  if (fs::exists(data_dir / "dcbot.db", ec)) {
+    fmt::print(stderr, "dcbot: {} already has a database; move it away to import another\n",
+               data_dir.string());
+    return kExitUsage;
+  }
+  if (!fs::is_regular_file(source, ec)) {
+    fmt::print(stderr, "dcbot: {} is not an export (no dcbot.db)\n", in);
+    return kExitUsage;
+  }
+  auto db = store::Db::open(source.string());
+  if (!db) {
+    print_error(db.error());
+    return kExitFailure;
+  }
+  auto addr = check_bot_database(*db, source);
+  if (!addr) {
+    print_error(addr.error());
+    return kExitFailure;
+  }
+  if (*addr != loaded->options.transport.addr) {
+    fmt::print(stderr, "dcbot: the export is the bot {}, but {} configures {}\n", *addr, path,
+               loaded->options.transport.addr);
+    return kExitUsage;
+  }
+  fs::create_directories(data_dir, ec);
+  Result<> done = db->backup_to((data_dir / "dcbot.db").string());
+  if (done) {
+    fs::permissions(data_dir / "dcbot.db", fs::perms::owner_read | fs::perms::owner_write,
+                    fs::perm_options::replace, ec);
+    done = copy_tree(fs::path(in) / "files", data_dir / "files");
+  }
+  if (!done) {
+    print_error(done.error());
+    return kExitFailure;
+  }
+  fmt::print("imported {} into {}\n", *addr, data_dir.string());
+  return 0;
+}
+
 }  // namespace
 
 int run(int argc, char** argv, SetupFunction setup) {
@@ -243,12 +558,17 @@ int run(int argc, char** argv, SetupFunction setup) {
     CLI::App app{"dcbot: a Delta Chat / chatmail bot"};
     app.require_subcommand(0, 1);
     std::string config_path;
+    std::vector<std::string> config_paths;
     std::string top_config;
     app.add_option("-c,--config", top_config, "run the bot with this config (as `run CONFIG`)");
     std::string link;
     bool legacy = false;
-    auto* run_cmd = app.add_subcommand("run", "run the bot until SIGINT or SIGTERM");
-    run_cmd->add_option("config", config_path, "the bot's YAML config")->required();
+    auto* run_cmd = app.add_subcommand(
+        "run", "run the bots until SIGINT or SIGTERM (SIGHUP reloads their Lua plugins)");
+    run_cmd
+        ->add_option("config", config_paths,
+                     "bot configs or host files (`bots:`); all bots run in this process")
+        ->required();
     auto* invite_cmd =
         app.add_subcommand("invite", "print the bot's invite link (and a QR code on a terminal)");
     invite_cmd->add_option("config", config_path, "the bot's YAML config")->required();
@@ -258,8 +578,17 @@ int run(int argc, char** argv, SetupFunction setup) {
     join_cmd->add_option("config", config_path, "the bot's YAML config")->required();
     join_cmd->add_option("link", link, "an https://i.delta.chat/#... or OPENPGP4FPR: link")
         ->required();
+    std::string backup_dir;
+    auto* export_cmd = app.add_subcommand(
+        "export", "copy the bot's keys and state to a new directory (also while it runs)");
+    export_cmd->add_option("config", config_path, "the bot's YAML config")->required();
+    export_cmd->add_option("dir", backup_dir, "a new or empty directory")->required();
+    auto* import_cmd = app.add_subcommand(
+        "import", "make an exported bot the bot of CONFIG (its data dir has no database yet)");
+    import_cmd->add_option("config", config_path, "the bot's YAML config")->required();
+    import_cmd->add_option("dir", backup_dir, "a directory written by `dcbot export`")->required();
     auto* check_cmd = app.add_subcommand("check", "validate the config and print a summary");
-    check_cmd->add_option("config", config_path, "the bot's YAML config")->required();
+    check_cmd->add_option("config", config_paths, "bot configs or host files")->required();
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -267,7 +596,7 @@ int run(int argc, char** argv, SetupFunction setup) {
       return code == 0 ? 0 : kExitUsage;
     }
     if (run_cmd->parsed()) {
-      return cmd_run(config_path, setup);
+      return cmd_run(config_paths, setup);
     }
     if (invite_cmd->parsed()) {
       return cmd_invite(config_path, legacy);
@@ -275,11 +604,17 @@ int run(int argc, char** argv, SetupFunction setup) {
     if (join_cmd->parsed()) {
       return cmd_join(config_path, link);
     }
+    if (export_cmd->parsed()) {
+      return cmd_export(config_path, backup_dir);
+    }
+    if (import_cmd->parsed()) {
+      return cmd_import(config_path, backup_dir);
+    }
     if (check_cmd->parsed()) {
-      return cmd_check(config_path);
+      return cmd_check(config_paths);
     }
     if (!top_config.empty()) {
-      return cmd_run(top_config, setup);
+      return cmd_run({top_config}, setup);
     }
     fmt::print(stderr, "{}", app.help());
     return kExitUsage;

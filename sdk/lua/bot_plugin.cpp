@@ -2,6 +2,7 @@
 #include "lua/bot_plugin.h"
 
 #include <algorithm>
+#include <map>
 #include <utility>
 
 #include "dcbot/events.h"
@@ -34,6 +35,13 @@ class BotPlugin::BotHost final : public Host {
     return bot_->send_text(chat_id, text);
   }
 
+  Result<> send_file(std::int64_t chat_id, const std::filesystem::path& file,
+                     std::string_view text) override {
+    return bot_->send_file(chat_id, file, text);
+  }
+
+  Result<std::string> invite_link() override { return bot_->invite_link(); }
+
   Result<> reply(const Message& message, std::string_view text) override {
     if (current != nullptr && current->message_id() == message.message_id) {
       return current->reply(text);
@@ -51,6 +59,61 @@ class BotPlugin::BotHost final : public Host {
 
   Result<> storage_delete(std::string_view key) override { return storage_->erase(key); }
 
+  Result<> schedule_timer(Plugin& plugin, std::uint64_t id, std::chrono::milliseconds delay,
+                          bool repeat) override {
+    std::weak_ptr<BotPlugin> weak = owner->self_;
+    Plugin* target = &plugin;
+    auto fire = [weak, target, id, repeat, this] {
+      auto self = weak.lock();
+      // Timers of a replaced plugin version are cancelled on reload; this check is the belt.
+      if (!self || self->plugin_.get() != target) {
+        return;
+      }
+      if (!repeat) {
+        timers.erase({target, id});
+      }
+      auto result = target->handle_timer(id);
+      if (!result && result.error().code != Errc::NotFound) {
+        log::error("{}", result.error().message);
+      }
+    };
+    TimerId timer = repeat ? bot_->every(delay, fire) : bot_->after(delay, fire);
+    timers[{target, id}] = timer;
+    return {};
+  }
+
+  void cancel_timer(Plugin& plugin, std::uint64_t id) override {
+    auto it = timers.find({&plugin, id});
+    if (it != timers.end()) {
+      bot_->cancel_timer(it->second);
+      timers.erase(it);
+    }
+  }
+
+  // Cancels every timer not of `plugin` (versions that failed to load).
+  void cancel_all_except(const Plugin* plugin) {
+    for (auto it = timers.begin(); it != timers.end();) {
+      if (it->first.first != plugin) {
+        bot_->cancel_timer(it->second);
+        it = timers.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+  // Cancels every timer of `plugin` (a version that is replaced).
+  void cancel_all(const Plugin* plugin) {
+    for (auto it = timers.begin(); it != timers.end();) {
+      if (it->first.first == plugin) {
+        bot_->cancel_timer(it->second);
+        it = timers.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
   void log(log::Level level, std::string_view message) override {
     if (log::enabled(level)) {
       log::write(level, fmt::format("lua: plugin \"{}\": {}", name, message));
@@ -59,6 +122,9 @@ class BotPlugin::BotHost final : public Host {
 
   std::string name;
   const MessageEvent* current = nullptr;
+  BotPlugin* owner = nullptr;
+  // The bot's timer behind each plugin timer (by plugin version and the plugin's timer id).
+  std::map<std::pair<const Plugin*, std::uint64_t>, TimerId> timers;
 
  private:
   Bot* bot_;
@@ -66,19 +132,28 @@ class BotPlugin::BotHost final : public Host {
 };
 
 BotPlugin::BotPlugin(Bot& bot, Storage& storage)
-    : bot_(&bot), host_(std::make_unique<BotHost>(bot, storage)) {}
+    : bot_(&bot), host_(std::make_unique<BotHost>(bot, storage)) {
+  host_->owner = this;
+}
 
+// Doesn't touch the Bot: the last owners are the bot's handler tables, destroyed with it. Timers
+// left behind hold only a weak pointer and do nothing.
 BotPlugin::~BotPlugin() = default;
 
 Result<std::shared_ptr<BotPlugin>> BotPlugin::attach(Bot& bot, std::filesystem::path file,
                                                      config::Value config, Storage& storage,
                                                      Limits limits) {
   std::shared_ptr<BotPlugin> self(new BotPlugin(bot, storage));
+  self->self_ = self;  // Before loading: the main chunk may start timers.
   std::string name = file.stem().string();
   self->host_->name = name;
-  DCBOT_TRY(self->plugin_, Plugin::load(std::move(name), std::move(file), std::move(config),
-                                        *self->host_, limits));
-  self->self_ = self;
+  auto loaded =
+      Plugin::load(std::move(name), std::move(file), std::move(config), *self->host_, limits);
+  if (!loaded) {
+    self->host_->cancel_all_except(nullptr);  // Timers its main chunk started before failing.
+    return loaded.error();
+  }
+  self->plugin_ = std::move(*loaded);
   self->register_handlers(self);
   log::info("lua: plugin \"{}\": loaded {} ({} commands)", self->plugin_->name(),
             self->plugin_->file().string(), self->plugin_->commands().size());
@@ -98,6 +173,88 @@ void BotPlugin::register_handlers(const std::shared_ptr<BotPlugin>& self) {
     bot_->on_command(command.name, command.description,
                      [self](const CommandEvent& ev) { self->handle_command(ev); });
     registered_commands_.push_back(command.name);
+  }
+  register_events(self);
+}
+
+namespace {
+
+std::vector<Field> fields_of(const ContactVerifiedEvent& ev) {
+  return {{"fingerprint", ev.fingerprint}, {"addr", ev.addr}, {"chat_id", ev.chat}};
+}
+
+std::vector<Field> fields_of(const ReactionEvent& ev) {
+  return {{"chat_id", ev.chat},
+          {"target_mid", ev.target_mid},
+          {"sender_fingerprint", ev.sender_fingerprint},
+          {"emoji", ev.emoji},
+          {"timestamp", ev.timestamp}};
+}
+
+std::vector<Field> fields_of(const EditEvent& ev) {
+  return {{"chat_id", ev.chat},
+          {"message_id", ev.message_id},
+          {"target_mid", ev.target_mid},
+          {"sender_fingerprint", ev.sender_fingerprint},
+          {"text", ev.text},
+          {"timestamp", ev.timestamp}};
+}
+
+std::vector<Field> fields_of(const DeleteEvent& ev) {
+  return {{"chat_id", ev.chat},
+          {"target_mids", ev.target_mids},
+          {"sender_fingerprint", ev.sender_fingerprint},
+          {"timestamp", ev.timestamp}};
+}
+
+std::vector<Field> fields_of(const DeliveredEvent& ev) {
+  return {{"chat_id", ev.chat}, {"rfc724_mid", ev.rfc724_mid}};
+}
+
+std::vector<Field> fields_of(const DeliveryFailedEvent& ev) {
+  return {{"chat_id", ev.chat},
+          {"rfc724_mid", ev.rfc724_mid},
+          {"recipients", ev.recipients},
+          {"error", ev.error}};
+}
+
+}  // namespace
+
+void BotPlugin::handle_event(std::string_view kind, const std::vector<Field>& fields) {
+  auto result = plugin_->handle_event(kind, fields);
+  if (!result) {
+    log::error("{}", result.error().message);
+  }
+}
+
+void BotPlugin::register_events(const std::shared_ptr<BotPlugin>& self) {
+  for (std::string_view kind : kEventKinds) {
+    if (plugin_->event_handler_count(kind) == 0
+        || std::find(registered_events_.begin(), registered_events_.end(), kind)
+               != registered_events_.end()) {
+      continue;
+    }
+    registered_events_.emplace_back(kind);
+    auto forward = [self, kind](const auto& ev) {
+      self->handle_event(kind, fields_of(ev));
+    };
+    if (kind == "contact_verified") {
+      bot_->on_contact_verified(forward);
+    } else if (kind == "reaction") {
+      bot_->on_reaction(forward);
+    } else if (kind == "edit") {
+      bot_->on_edit(forward);
+    } else if (kind == "delete") {
+      bot_->on_delete(forward);
+    } else if (kind == "delivered") {
+      bot_->on_delivered(forward);
+    } else if (kind == "delivery_failed") {
+      bot_->on_delivery_failed(forward);
+    } else if (kind == "start") {
+      bot_->on_start([self, kind] { self->handle_event(kind, {}); });
+    } else if (kind == "stop") {
+      bot_->on_stop([self, kind] { self->handle_event(kind, {}); });
+    }
   }
 }
 
@@ -127,13 +284,76 @@ void BotPlugin::handle_command(const CommandEvent& ev) {
 }
 
 Result<> BotPlugin::reload() {
+  return swap_in(plugin_->reload());
+}
+
+Result<> BotPlugin::reload(config::Value config) {
+  return swap_in(plugin_->reload(std::move(config)));
+}
+
+Result<> BotPlugin::swap_in(Result<std::unique_ptr<Plugin>> fresh) {
   DCBOT_CHECK(host_->current == nullptr, "lua: reload from inside the plugin's own handler");
-  DCBOT_TRY(auto fresh, plugin_->reload());
-  plugin_ = std::move(fresh);
+  if (!fresh) {
+    // Its load may have started timers before failing; the running version keeps its own.
+    host_->cancel_all_except(plugin_.get());
+    return fresh.error();
+  }
+  host_->cancel_all(plugin_.get());
+  plugin_ = std::move(*fresh);
   if (auto self = self_.lock()) {
     register_handlers(self);
   }
   log::info("lua: plugin \"{}\": reloaded {}", plugin_->name(), plugin_->file().string());
+  return {};
+}
+
+namespace {
+
+// The stand-in bot of check_plugin.
+class CheckHost final : public Host {
+ public:
+  explicit CheckHost(std::string name) : name_(std::move(name)) {}
+
+  Result<> send_text(std::int64_t /*chat_id*/, std::string_view /*text*/) override { return {}; }
+
+  Result<> send_file(std::int64_t /*chat_id*/, const std::filesystem::path& /*file*/,
+                     std::string_view /*text*/) override {
+    return {};
+  }
+
+  Result<std::string> invite_link() override { return std::string("https://i.delta.chat/#"); }
+
+  Result<> reply(const Message& /*message*/, std::string_view /*text*/) override { return {}; }
+
+  Result<std::optional<std::string>> storage_get(std::string_view /*key*/) override {
+    return std::optional<std::string>{};
+  }
+
+  Result<> storage_set(std::string_view /*key*/, std::string_view /*value*/) override { return {}; }
+
+  Result<> storage_delete(std::string_view /*key*/) override { return {}; }
+
+  Result<> schedule_timer(Plugin& /*plugin*/, std::uint64_t /*id*/,
+                          std::chrono::milliseconds /*delay*/, bool /*repeat*/) override {
+    return {};
+  }
+
+  void log(log::Level level, std::string_view message) override {
+    if (log::enabled(level)) {
+      log::write(level, fmt::format("lua: plugin \"{}\" (check): {}", name_, message));
+    }
+  }
+
+ private:
+  std::string name_;
+};
+
+}  // namespace
+
+Result<> check_plugin(const std::filesystem::path& file, config::Value config) {
+  std::string name = file.stem().string();
+  CheckHost host(name);
+  DCBOT_TRY(auto plugin, Plugin::load(std::move(name), file, std::move(config), host));
   return {};
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "lua/bot_plugin.h"
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -231,6 +232,121 @@ TEST_F(LuaBotPlugin, LoadFailureRegistersNothing) {
   ASSERT_FALSE(plugin);
   EXPECT_THAT(plugin.error().message, HasSubstr("bad.lua:1: no"));
   EXPECT_EQ(bot_->commands().size(), 1U);  // Just the automatic /help.
+}
+
+TEST_F(LuaBotPlugin, TimersSendAndReloadReplacesThem) {
+  const auto path = write("ticker", R"(local bot = require("dcbot")
+local chat = nil
+local ticks = 0
+bot.on_message(function(ev)
+  chat = ev.chat_id
+  bot.after(0.01, function() bot.send_text(chat, "later: " .. ev.text) end)
+end)
+local id
+id = bot.every(0.005, function()
+  ticks = ticks + 1
+  bot.storage.set("ticks", ticks)
+  if ticks == 3 then bot.cancel_timer(id) end
+end)
+bot.every(0.005, function() error("a failing timer is logged and keeps running") end)
+)");
+  auto plugin = attach(path);
+  ASSERT_TRUE(plugin);
+  join();
+  EXPECT_TRUE(say("ping").empty());  // The answer comes from the timer.
+  bot_->after(std::chrono::milliseconds(200), [this] { bot_->stop(); });
+  io_.run_for(std::chrono::seconds(10));
+  EXPECT_EQ(storage_.values["ticks"], "3");
+  // The one-shot timer queued its text outside any mail's transaction.
+  store::Outbox outbox(bot_->impl().engine->db());
+  auto due = outbox.next_due(runtime::unix_now() + 3600, 100);
+  ASSERT_TRUE(due);
+  ASSERT_EQ(due->size(), 1U);
+  auto fx = peer_->receive((*due)[0].raw, runtime::unix_now());
+  ASSERT_TRUE(fx) << fx.error().to_string();
+  ASSERT_EQ(fx->events.size(), 1U);
+  EXPECT_EQ(std::get<chat::MessageEvent>(fx->events[0]).text, "later: ping");
+  EXPECT_EQ(plugin->plugin().timers().size(), 1U);  // The failing `every` keeps running.
+}
+
+TEST_F(LuaBotPlugin, ReloadCancelsTheOldVersionsTimers) {
+  const auto path = write("tick", R"(local bot = require("dcbot")
+bot.every(0.005, function() bot.storage.set("v1", "ticked") end)
+)");
+  auto plugin = attach(path);
+  ASSERT_TRUE(plugin);
+  write("tick", R"(local bot = require("dcbot")
+bot.after(0.005, function() bot.storage.set("v2", "ticked") end)
+)");
+  ASSERT_TRUE(plugin->reload());
+  // A version that fails to load after starting a timer leaves no timer behind.
+  write("tick", R"(local bot = require("dcbot")
+bot.every(0.005, function() bot.storage.set("v3", "ticked") end)
+error("broken")
+)");
+  ASSERT_FALSE(plugin->reload());
+  bot_->after(std::chrono::milliseconds(100), [this] { bot_->stop(); });
+  io_.run_for(std::chrono::seconds(10));
+  EXPECT_EQ(storage_.values.count("v1"), 0U);
+  EXPECT_EQ(storage_.values["v2"], "ticked");
+  EXPECT_EQ(storage_.values.count("v3"), 0U);
+}
+
+TEST_F(LuaBotPlugin, EventsAndActionsBeyondMessages) {
+  std::ofstream(dir_ / "hello.txt", std::ios::binary) << "file from the plugin's folder";
+  auto plugin = attach(write("events", R"(local bot = require("dcbot")
+bot.on_contact_verified(function(ev)
+  bot.storage.set("verified", ev.addr .. " " .. #ev.fingerprint .. " " .. type(ev.chat_id))
+  bot.send_text(ev.chat_id, "welcome, verified friend")
+end)
+bot.on_command("/file", "a file", function(ev)
+  bot.send_file(ev.chat_id, "hello.txt", "here it is")
+end)
+bot.on_command("/escape", "tries to leave its folder", function(ev)
+  local ok, err = pcall(bot.send_file, ev.chat_id, "../../../etc/passwd")
+  local ok2, err2 = pcall(bot.send_file, ev.chat_id, "/etc/passwd")
+  ev:reply(tostring(ok) .. " " .. tostring(ok2) .. " " .. err)
+end)
+bot.on_command("/link", "the invite link", function(ev)
+  ev:reply(bot.invite_link())
+end)
+)"));
+  ASSERT_TRUE(plugin);
+  EXPECT_EQ(plugin->plugin().event_handler_count("contact_verified"), 1);
+  join();
+  // The welcome the contact_verified handler queued.
+  store::Outbox outbox(bot_->impl().engine->db());
+  auto due = outbox.next_due(runtime::unix_now() + 3600, 100);
+  ASSERT_TRUE(due);
+  ASSERT_EQ(due->size(), 1U);
+  ASSERT_TRUE(outbox.mark_sent((*due)[0].id));
+  auto welcome = peer_->receive((*due)[0].raw, runtime::unix_now());
+  ASSERT_TRUE(welcome) << welcome.error().to_string();
+  ASSERT_EQ(welcome->events.size(), 1U);
+  EXPECT_EQ(std::get<chat::MessageEvent>(welcome->events[0]).text, "welcome, verified friend");
+  EXPECT_THAT(storage_.values["verified"], ::testing::StartsWith("alice"));
+  EXPECT_THAT(storage_.values["verified"], ::testing::EndsWith(" 40 number"));
+  EXPECT_THAT(say("/escape"), ElementsAre(HasSubstr("false false")));
+  EXPECT_THAT(say("/escape")[0], HasSubstr("without \"..\""));
+  EXPECT_THAT(say("/link"), ElementsAre(::testing::StartsWith("https://i.delta.chat/#")));
+  EXPECT_THAT(say("/file"), ElementsAre("here it is"));
+}
+
+TEST_F(LuaBotPlugin, TimerArgumentsAreChecked) {
+  auto bad = BotPlugin::attach(
+      *bot_, write("badtimer", "require('dcbot').every(0, function() end)"), {}, storage_);
+  ASSERT_FALSE(bad);
+  EXPECT_THAT(bad.error().message, HasSubstr("bot.every: the interval is 0.001 to"));
+}
+
+TEST_F(LuaBotPlugin, BotStorageKeepsValuesInTheBotsDatabase) {
+  BotStorage storage(bot_->storage("lua:kv"));
+  auto plugin = BotPlugin::attach(*bot_, write("kv", R"(local bot = require("dcbot")
+bot.storage.set("k", "from lua")
+)"),
+                                  {}, storage);
+  ASSERT_TRUE(plugin) << plugin.error().to_string();
+  EXPECT_EQ(bot_->storage("lua:kv").get("k")->value(), "from lua");
 }
 
 }  // namespace

@@ -21,6 +21,13 @@ namespace {
 // Registry keys of the plugin's handlers: an array of functions and a map name -> function.
 constexpr const char* kMessageHandlersKey = "dcbot.plugin.message_handlers";
 constexpr const char* kCommandHandlersKey = "dcbot.plugin.command_handlers";
+constexpr const char* kTimersKey = "dcbot.plugin.timers";
+// A map kind -> array of handlers, for bot.on_<kind>.
+constexpr const char* kEventHandlersKey = "dcbot.plugin.event_handlers";
+
+// bot.every / bot.after take seconds: at least a millisecond, at most a year.
+constexpr double kMinTimerSeconds = 0.001;
+constexpr double kMaxTimerSeconds = 365.0 * 24 * 3600;
 
 // Nesting deeper than this in a `config:` block is refused (the conversion recurses).
 constexpr int kMaxConfigDepth = 64;
@@ -170,6 +177,10 @@ Result<std::unique_ptr<Plugin>> Plugin::reload() const {
   return load(sandbox_->name(), file_, config_, *host_, sandbox_->limits());
 }
 
+Result<std::unique_ptr<Plugin>> Plugin::reload(config::Value config) const {
+  return load(sandbox_->name(), file_, std::move(config), *host_, sandbox_->limits());
+}
+
 Plugin& Plugin::self(lua_State* state) {
   return *static_cast<Plugin*>(lua_touserdata(state, lua_upvalueindex(1)));
 }
@@ -180,13 +191,30 @@ int Plugin::install_module(lua_State* state) {
   lua_setfield(state, LUA_REGISTRYINDEX, kMessageHandlersKey);
   lua_newtable(state);
   lua_setfield(state, LUA_REGISTRYINDEX, kCommandHandlersKey);
+  lua_newtable(state);
+  lua_setfield(state, LUA_REGISTRYINDEX, kTimersKey);
+  lua_newtable(state);
+  lua_setfield(state, LUA_REGISTRYINDEX, kEventHandlersKey);
 
   lua_createtable(state, 0, 10);
   set_functions(state, plugin,
                 {{"on_message", lua_on_message},
                  {"on_command", lua_on_command},
                  {"send_text", lua_send_text},
+                 {"every", lua_every},
+                 {"after", lua_after},
+                 {"cancel_timer", lua_cancel_timer},
+                 {"send_file", lua_send_file},
+                 {"config_schema", lua_config_schema},
+                 {"invite_link", lua_invite_link},
                  {"log", lua_log}});
+  for (std::string_view kind : kEventKinds) {
+    lua_pushlightuserdata(state, plugin);
+    push_view(state, kind);
+    lua_pushcclosure(state, lua_on_event, 2);
+    const std::string name = "on_" + std::string(kind);
+    lua_setfield(state, -2, name.c_str());
+  }
   lua_createtable(state, 0, 3);
   set_functions(
       state, plugin,
@@ -442,6 +470,392 @@ int Plugin::run_handler(lua_State* state) {
     lua_call(state, 2, 0);
   }
   return 0;
+}
+
+Result<> Host::send_file(std::int64_t /*chat_id*/, const std::filesystem::path& /*file*/,
+                         std::string_view /*text*/) {
+  return make_error(Errc::Unsupported, "sending files is not available in this host");
+}
+
+Result<std::string> Host::invite_link() {
+  return make_error(Errc::Unsupported, "invite links are not available in this host");
+}
+
+// bot.on_<kind>(fn). Upvalues: the Plugin and the kind.
+int Plugin::lua_on_event(lua_State* state) {
+  Plugin& plugin = self(state);
+  luaL_checktype(state, 1, LUA_TFUNCTION);
+  std::size_t kind_size = 0;
+  const char* kind = lua_tolstring(state, lua_upvalueindex(2), &kind_size);
+  if (!plugin.loading_) {
+    return luaL_error(state, "bot.on_%s: handlers are registered while the plugin loads", kind);
+  }
+  int count = 0;
+  const bool ok = plugin.host_call([&]() -> Result<> {
+    count = ++plugin.event_handlers_[std::string(kind, kind_size)];
+    return {};
+  });
+  if (!ok) {
+    return luaL_error(state, "bot.on_%s: %s", kind, plugin.error_.c_str());
+  }
+  lua_getfield(state, LUA_REGISTRYINDEX, kEventHandlersKey);
+  lua_pushlstring(state, kind, kind_size);
+  if (lua_rawget(state, -2) != LUA_TTABLE) {
+    lua_pop(state, 1);
+    lua_newtable(state);
+    lua_pushlstring(state, kind, kind_size);
+    lua_pushvalue(state, -2);
+    lua_rawset(state, -4);
+  }
+  lua_pushvalue(state, 1);
+  lua_rawseti(state, -2, count);
+  return 0;
+}
+
+// What run_event needs.
+struct EventDispatch {
+  std::string_view kind;
+  const std::vector<Field>* fields = nullptr;
+  int handler = 0;
+};
+
+// The protected body of one event handler call: [1] = EventDispatch.
+int Plugin::run_event(lua_State* state) {
+  const auto& dispatch = *static_cast<const EventDispatch*>(lua_touserdata(state, 1));
+  lua_getfield(state, LUA_REGISTRYINDEX, kEventHandlersKey);
+  push_view(state, dispatch.kind);
+  lua_rawget(state, -2);
+  lua_rawgeti(state, -1, dispatch.handler);
+  lua_createtable(state, 0, static_cast<int>(dispatch.fields->size()));
+  for (const Field& field : *dispatch.fields) {
+    if (const auto* number = std::get_if<std::int64_t>(&field.value)) {
+      lua_pushinteger(state, static_cast<lua_Integer>(*number));
+    } else if (const auto* text = std::get_if<std::string>(&field.value)) {
+      push_view(state, *text);
+    } else if (const auto* b = std::get_if<bool>(&field.value)) {
+      lua_pushboolean(state, *b ? 1 : 0);
+    } else {
+      const auto& list = std::get<std::vector<std::string>>(field.value);
+      lua_createtable(state, static_cast<int>(std::min<std::size_t>(list.size(), 1 << 20)), 0);
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        push_view(state, list[i]);
+        lua_rawseti(state, -2, static_cast<lua_Integer>(i) + 1);
+      }
+    }
+    push_view(state, field.name);
+    lua_insert(state, -2);
+    lua_rawset(state, -3);
+  }
+  lua_call(state, 1, 0);
+  return 0;
+}
+
+int Plugin::event_handler_count(std::string_view kind) const {
+  auto it = event_handlers_.find(kind);
+  return it == event_handlers_.end() ? 0 : it->second;
+}
+
+Result<> Plugin::handle_event(std::string_view kind, const std::vector<Field>& fields) {
+  std::optional<Error> first;
+  const int count = event_handler_count(kind);
+  for (int i = 1; i <= count; ++i) {
+    EventDispatch dispatch{.kind = kind, .fields = &fields, .handler = i};
+    auto result = sandbox_->protected_call(&Plugin::run_event, &dispatch);
+    if (!result && !first) {
+      first = std::move(result).error();
+    }
+  }
+  if (first) {
+    return *std::move(first);
+  }
+  return {};
+}
+
+namespace {
+
+// Whether `value` is of schema type `type` ("string", "integer", "number", "boolean", "list",
+// "map", "any").
+bool has_type(const config::Value& value, std::string_view type) {
+  using Kind = config::Value::Kind;
+  const Kind kind = value.kind();
+  if (type == "any") {
+    return true;
+  }
+  if (type == "string") {
+    return kind == Kind::String;
+  }
+  if (type == "integer") {
+    return kind == Kind::Int;
+  }
+  if (type == "number") {
+    return kind == Kind::Int || kind == Kind::Double;
+  }
+  if (type == "boolean") {
+    return kind == Kind::Bool;
+  }
+  if (type == "list") {
+    return kind == Kind::List;
+  }
+  return type == "map" && kind == Kind::Map;
+}
+
+bool known_type(std::string_view type) {
+  for (std::string_view known : {"string", "integer", "number", "boolean", "list", "map", "any"}) {
+    if (type == known) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+bool Plugin::check_config(const std::vector<std::pair<std::string, std::string>>& schema) noexcept {
+  try {
+    std::string known;
+    for (const auto& [key, type] : schema) {
+      std::string_view base = type;
+      if (base.ends_with('?')) {
+        base.remove_suffix(1);
+      }
+      if (!known_type(base)) {
+        error_ = fmt::format(
+            "bot.config_schema: unknown type \"{}\" for {} (string, integer, number, boolean, "
+            "list, map, any; \"?\" makes it optional)",
+            type, key);
+        return false;
+      }
+      known += known.empty() ? key : ", " + key;
+    }
+    const config::Value::Map* entries = nullptr;
+    if (!config_.is_null()) {
+      if (!config_.is_map()) {
+        error_ = config_.error("config: expected a map").message;
+        return false;
+      }
+      entries = *config_.as_map();
+      for (const auto& entry : *entries) {
+        auto spec = std::find_if(schema.begin(), schema.end(),
+                                 [&](const auto& s) { return s.first == entry.key; });
+        if (spec == schema.end()) {
+          error_ = config::config_error(entry.key_mark,
+                                        fmt::format("config: unknown key \"{}\" for plugin \"{}\" "
+                                                    "(expected one of: {})",
+                                                    entry.key, sandbox_->name(), known))
+                       .message;
+          return false;
+        }
+        std::string_view type = spec->second;
+        const bool optional = type.ends_with('?');
+        if (optional) {
+          type.remove_suffix(1);
+        }
+        if (!(optional && entry.value.is_null()) && !has_type(entry.value, type)) {
+          error_ = entry.value
+                       .error(fmt::format("config.{}: expected {}, got {}", entry.key, type,
+                                          config::Value::kind_name(entry.value.kind())))
+                       .message;
+          return false;
+        }
+      }
+    }
+    for (const auto& [key, type] : schema) {
+      if (type.ends_with('?')) {
+        continue;
+      }
+      if (entries == nullptr || config_.find(key) == nullptr) {
+        const std::string what = fmt::format("config: plugin \"{}\" needs the key \"{}\" ({})",
+                                             sandbox_->name(), key, type);
+        error_ = config_.is_null() ? what : config_.error(what).message;
+        return false;
+      }
+    }
+    return true;
+  } catch (...) {
+    error_ = "bot.config_schema: out of memory";
+    return false;
+  }
+}
+
+// bot.config_schema{ key = "type", other = "type?" }: checks the plugin's `config:` block while
+// the plugin loads; a mismatch fails the load with the YAML position of the bad value.
+int Plugin::lua_config_schema(lua_State* state) {
+  Plugin& plugin = self(state);
+  luaL_checktype(state, 1, LUA_TTABLE);
+  if (!plugin.loading_) {
+    return luaL_error(state, "bot.config_schema: call it while the plugin loads");
+  }
+  std::vector<std::pair<std::string, std::string>> schema;
+  bool ok = true;
+  lua_pushnil(state);
+  while (lua_next(state, 1) != 0) {
+    if (lua_type(state, -2) != LUA_TSTRING || lua_type(state, -1) != LUA_TSTRING) {
+      lua_pop(state, 2);
+      ok = plugin.host_call([&]() -> Result<> {
+        return make_error(Errc::InvalidArgument, "bot.config_schema: keys and types are strings");
+      });
+      break;
+    }
+    std::size_t key_size = 0;
+    const char* key = lua_tolstring(state, -2, &key_size);
+    std::size_t type_size = 0;
+    const char* type = lua_tolstring(state, -1, &type_size);
+    ok = plugin.host_call([&]() -> Result<> {
+      schema.emplace_back(std::string(key, key_size), std::string(type, type_size));
+      return {};
+    });
+    lua_pop(state, 1);
+    if (!ok) {
+      lua_pop(state, 1);
+      break;
+    }
+  }
+  // `schema` must be gone before Lua raises (longjmp skips destructors).
+  bool valid = ok && plugin.check_config(schema);
+  schema = {};
+  schema.shrink_to_fit();
+  if (!valid) {
+    lua_pushlstring(state, plugin.error_.data(), plugin.error_.size());
+    return lua_error(state);
+  }
+  return 0;
+}
+
+// bot.send_file(chat_id, path [, text]): `path` is relative to the plugin's directory and stays
+// inside it (no absolute paths, no ".."), so a plugin can't mail the host's files around.
+int Plugin::lua_send_file(lua_State* state) {
+  Plugin& plugin = self(state);
+  const lua_Integer chat_id = luaL_checkinteger(state, 1);
+  std::size_t path_size = 0;
+  const char* path = luaL_checklstring(state, 2, &path_size);
+  std::size_t text_size = 0;
+  const char* text = luaL_optlstring(state, 3, "", &text_size);
+  const bool ok = plugin.host_call([&]() -> Result<> {
+    const std::filesystem::path relative(std::string(path, path_size));
+    if (relative.empty() || relative.is_absolute()
+        || std::any_of(relative.begin(), relative.end(),
+                       [](const std::filesystem::path& part) { return part == ".."; })) {
+      return make_error(Errc::InvalidArgument,
+                        "the path must be relative to the plugin's directory, without \"..\"");
+    }
+    return plugin.host_->send_file(chat_id, plugin.file_.parent_path() / relative,
+                                   {text, text_size});
+  });
+  if (!ok) {
+    return luaL_error(state, "bot.send_file: %s", plugin.error_.c_str());
+  }
+  return 0;
+}
+
+int Plugin::lua_invite_link(lua_State* state) {
+  Plugin& plugin = self(state);
+  const bool ok = plugin.host_call([&]() -> Result<> {
+    DCBOT_TRY(plugin.value_, plugin.host_->invite_link());
+    return {};
+  });
+  if (!ok) {
+    return luaL_error(state, "bot.invite_link: %s", plugin.error_.c_str());
+  }
+  push_view(state, plugin.value_);
+  return 1;
+}
+
+Result<> Host::schedule_timer(Plugin& /*plugin*/, std::uint64_t /*id*/,
+                              std::chrono::milliseconds /*delay*/, bool /*repeat*/) {
+  return make_error(Errc::Unsupported, "timers are not available in this host");
+}
+
+void Host::cancel_timer(Plugin& /*plugin*/, std::uint64_t /*id*/) {}
+
+int Plugin::lua_every(lua_State* state) {
+  return add_timer(state, true);
+}
+
+int Plugin::lua_after(lua_State* state) {
+  return add_timer(state, false);
+}
+
+// bot.every(seconds, fn) / bot.after(seconds, fn) -> timer id.
+int Plugin::add_timer(lua_State* state, bool repeat) {
+  Plugin& plugin = self(state);
+  const char* name = repeat ? "bot.every" : "bot.after";
+  const lua_Number seconds = luaL_checknumber(state, 1);
+  luaL_checktype(state, 2, LUA_TFUNCTION);
+  if (!(seconds >= kMinTimerSeconds && seconds <= kMaxTimerSeconds)) {
+    return luaL_error(state, "%s: the interval is 0.001 to %d seconds", name,
+                      static_cast<int>(kMaxTimerSeconds));
+  }
+  const std::uint64_t id = ++plugin.next_timer_;
+  const auto delay = std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000.0));
+  const bool ok = plugin.host_call([&]() -> Result<> {
+    DCBOT_TRY(plugin.host_->schedule_timer(plugin, id, delay, repeat));
+    plugin.timers_[id] = repeat;
+    return {};
+  });
+  if (!ok) {
+    return luaL_error(state, "%s: %s", name, plugin.error_.c_str());
+  }
+  lua_getfield(state, LUA_REGISTRYINDEX, kTimersKey);
+  lua_pushvalue(state, 2);
+  lua_rawseti(state, -2, static_cast<lua_Integer>(id));
+  lua_pushinteger(state, static_cast<lua_Integer>(id));
+  return 1;
+}
+
+// bot.cancel_timer(id): a no-op for unknown or finished timers.
+int Plugin::lua_cancel_timer(lua_State* state) {
+  Plugin& plugin = self(state);
+  const lua_Integer id = luaL_checkinteger(state, 1);
+  plugin.host_call([&]() -> Result<> {
+    auto it = plugin.timers_.find(static_cast<std::uint64_t>(id));
+    if (it != plugin.timers_.end()) {
+      plugin.timers_.erase(it);
+      plugin.host_->cancel_timer(plugin, static_cast<std::uint64_t>(id));
+    }
+    return {};
+  });
+  lua_getfield(state, LUA_REGISTRYINDEX, kTimersKey);
+  lua_pushnil(state);
+  lua_rawseti(state, -2, id);
+  return 0;
+}
+
+// The protected body of one timer call: [1] = a pointer to the timer's id.
+int Plugin::run_timer(lua_State* state) {
+  const auto id =
+      static_cast<lua_Integer>(*static_cast<const std::uint64_t*>(lua_touserdata(state, 1)));
+  lua_getfield(state, LUA_REGISTRYINDEX, kTimersKey);
+  lua_rawgeti(state, -1, id);
+  if (lua_type(state, -1) != LUA_TFUNCTION) {
+    return 0;
+  }
+  lua_call(state, 0, 0);
+  return 0;
+}
+
+Result<> Plugin::handle_timer(std::uint64_t id) {
+  auto it = timers_.find(id);
+  if (it == timers_.end()) {
+    return make_error(Errc::NotFound,
+                      fmt::format("lua: plugin \"{}\": no timer {}", sandbox_->name(), id));
+  }
+  const bool repeat = it->second;
+  std::uint64_t key = id;
+  auto result = sandbox_->protected_call(&Plugin::run_timer, &key);
+  if (!repeat) {
+    timers_.erase(id);
+    (void)sandbox_->protected_call(
+        [](lua_State* state) {
+          const auto done = static_cast<lua_Integer>(
+              *static_cast<const std::uint64_t*>(lua_touserdata(state, 1)));
+          lua_getfield(state, LUA_REGISTRYINDEX, kTimersKey);
+          lua_pushnil(state);
+          lua_rawseti(state, -2, done);
+          return 0;
+        },
+        &key);
+  }
+  return result;
 }
 
 Result<> Plugin::handle_message(const Message& message) {

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "config/value.h"
@@ -27,6 +31,8 @@
 // adapter binds it to dcbot::Bot.
 namespace dcbot::lua {
 
+class Plugin;
+
 // Who sent a message (ev.sender in Lua).
 struct Sender {
   std::string addr{};
@@ -44,6 +50,18 @@ struct Message {
   std::int64_t timestamp = 0;  // Unix seconds.
 };
 
+// One field of an event that is not a message (ev.<name> in Lua).
+struct Field {
+  std::string name{};
+  std::variant<std::int64_t, std::string, bool, std::vector<std::string>> value{};
+};
+
+// The events besides messages and commands a plugin may handle, as bot.on_<kind>(fn):
+// contact_verified, reaction, edit, delete, delivered, delivery_failed, start, stop.
+inline constexpr std::array<std::string_view, 8> kEventKinds = {
+    "contact_verified", "reaction",        "edit",  "delete",
+    "delivered",        "delivery_failed", "start", "stop"};
+
 // A command the plugin registered with bot.on_command.
 struct Command {
   std::string name{};  // With its slash: "/roll".
@@ -58,6 +76,11 @@ class Host {
   virtual ~Host() = default;
 
   virtual Result<> send_text(std::int64_t chat_id, std::string_view text) = 0;
+  // bot.send_file: `file` is inside the plugin's directory (checked by the Plugin).
+  virtual Result<> send_file(std::int64_t chat_id, const std::filesystem::path& file,
+                             std::string_view text);
+  // bot.invite_link(): the bot's 1:1 invite link.
+  virtual Result<std::string> invite_link();
   // Answers `message` in its chat (quoting it where the bot supports that).
   virtual Result<> reply(const Message& message, std::string_view text) = 0;
   // The plugin's key-value storage. get: std::nullopt for a missing key.
@@ -66,6 +89,11 @@ class Host {
   virtual Result<> storage_delete(std::string_view key) = 0;
   // bot.log and print. `message` has no plugin prefix; the host adds it.
   virtual void log(log::Level level, std::string_view message) = 0;
+  // bot.every / bot.after: call plugin.handle_timer(id) after `delay` (and then every `delay`
+  // if `repeat`) until cancel_timer(plugin, id). Hosts without timers refuse (the default).
+  virtual Result<> schedule_timer(Plugin& plugin, std::uint64_t id, std::chrono::milliseconds delay,
+                                  bool repeat);
+  virtual void cancel_timer(Plugin& plugin, std::uint64_t id);
 };
 
 // Storage keys are 1 to kMaxStorageKey bytes; values at most kMaxStorageValue bytes.
@@ -89,6 +117,8 @@ class Plugin {
 
   // The same file, config, host and limits, loaded afresh.
   [[nodiscard]] Result<std::unique_ptr<Plugin>> reload() const;
+  // The same, with a new `config:` block (the bot's YAML was edited).
+  [[nodiscard]] Result<std::unique_ptr<Plugin>> reload(config::Value config) const;
 
   // Runs every bot.on_message handler in registration order, each in its own protected call,
   // so one failing handler doesn't stop the next. Returns the first error.
@@ -97,6 +127,20 @@ class Plugin {
   // Runs the handler of `command` ("/roll"; the slash is optional) with `args`, the text after
   // the command. Errc::NotFound if the plugin has no such command.
   Result<> handle_command(const Message& message, std::string_view command, std::string_view args);
+
+  // Runs the function of timer `id` (bot.every / bot.after). Errc::NotFound for a cancelled or
+  // finished timer; a one-shot timer is forgotten once it ran.
+  Result<> handle_timer(std::uint64_t id);
+
+  // Runs every bot.on_<kind> handler (kind from kEventKinds) with an event table of `fields`,
+  // each in its own protected call. Returns the first error.
+  Result<> handle_event(std::string_view kind, const std::vector<Field>& fields);
+
+  // How many handlers of `kind` the plugin registered.
+  [[nodiscard]] int event_handler_count(std::string_view kind) const;
+
+  // The timers the plugin has running: id -> repeats.
+  [[nodiscard]] const std::map<std::uint64_t, bool>& timers() const { return timers_; }
 
   [[nodiscard]] const std::vector<Command>& commands() const { return commands_; }
 
@@ -127,6 +171,19 @@ class Plugin {
   static int lua_storage_set(lua_State* state);
   static int lua_storage_delete(lua_State* state);
   static int lua_reply(lua_State* state);
+  static int lua_on_event(lua_State* state);
+  static int run_event(lua_State* state);
+  static int lua_send_file(lua_State* state);
+  static int lua_config_schema(lua_State* state);
+  // Checks config_ against `schema` (key -> "type" or "type?"); the error names the YAML
+  // position. Never raises.
+  bool check_config(const std::vector<std::pair<std::string, std::string>>& schema) noexcept;
+  static int lua_invite_link(lua_State* state);
+  static int lua_every(lua_State* state);
+  static int lua_after(lua_State* state);
+  static int lua_cancel_timer(lua_State* state);
+  static int add_timer(lua_State* state, bool repeat);
+  static int run_timer(lua_State* state);
   static Plugin& self(lua_State* state);
 
   // Runs host work that returns Result<> without letting an exception out. False on failure,
@@ -142,6 +199,9 @@ class Plugin {
   Host* host_;
   std::vector<Command> commands_;
   int message_handlers_ = 0;
+  std::map<std::uint64_t, bool> timers_;
+  std::map<std::string, int, std::less<>> event_handlers_;
+  std::uint64_t next_timer_ = 0;
   bool loading_ = false;
   // The event being handled (ev:reply is valid only then) and its serial number.
   const Dispatch* current_ = nullptr;

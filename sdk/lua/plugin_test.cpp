@@ -509,5 +509,41 @@ TEST_F(LuaPlugin, LoadErrorsNameTheFile) {
   EXPECT_THAT(syntax.error().message, HasSubstr("syntax.lua:"));
 }
 
+TEST_F(LuaPlugin, ConfigSchemaNamesTheYamlPositionOfAMistake) {
+  const std::string code = R"(local bot = require("dcbot")
+bot.config_schema({ sides = "integer", greeting = "string?", admins = "list?" })
+)";
+  auto good = config::parse_yaml("sides: 20\ngreeting: hi\n", "bot.yaml");
+  ASSERT_TRUE(good);
+  EXPECT_TRUE(load("schema", code, *good));
+
+  auto wrong_type = config::parse_yaml("sides: twenty\n", "bot.yaml");
+  ASSERT_TRUE(wrong_type);
+  auto r = Plugin::load("schema", write_plugin("schema", code), *wrong_type, host_);
+  ASSERT_FALSE(r);
+  EXPECT_THAT(r.error().message, HasSubstr("bot.yaml:1:8: config.sides: expected integer, got"));
+
+  auto unknown = config::parse_yaml("sides: 6\nsidez: 7\n", "bot.yaml");
+  ASSERT_TRUE(unknown);
+  r = Plugin::load("schema", write_plugin("schema", code), *unknown, host_);
+  ASSERT_FALSE(r);
+  EXPECT_THAT(r.error().message, HasSubstr("bot.yaml:2:1: config: unknown key \"sidez\""));
+
+  auto missing = config::parse_yaml("greeting: hi\n", "bot.yaml");
+  ASSERT_TRUE(missing);
+  r = Plugin::load("schema", write_plugin("schema", code), *missing, host_);
+  ASSERT_FALSE(r);
+  EXPECT_THAT(r.error().message, HasSubstr("needs the key \"sides\" (integer)"));
+
+  r = Plugin::load("schema", write_plugin("schema", code), {}, host_);
+  ASSERT_FALSE(r);  // No config at all, but `sides` is required.
+
+  r = Plugin::load("badschema",
+                   write_plugin("badschema", "require('dcbot').config_schema({ x = 'float' })"), {},
+                   host_);
+  ASSERT_FALSE(r);
+  EXPECT_THAT(r.error().message, HasSubstr("unknown type \"float\""));
+}
+
 }  // namespace
 }  // namespace dcbot::lua

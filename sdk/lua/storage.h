@@ -6,14 +6,16 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "dcbot/result.h"
+#include "dcbot/storage.h"
 
 // Per-plugin key-value storage behind bot.storage (docs/plugins-lua.md).
 namespace dcbot::lua {
 
-// The storage the host hands to one Lua plugin. dcbot::Bot has no storage API yet, so whoever
-// attaches the plugin provides one (FileStorage below, or the bot's own store once it has one).
+// The storage the host hands to one Lua plugin: the bot's own database (BotStorage, what
+// `dcbot run` uses) or a file (FileStorage, for tools and tests).
 class Storage {
  public:
   virtual ~Storage() = default;
@@ -22,6 +24,29 @@ class Storage {
   virtual Result<std::optional<std::string>> get(std::string_view key) = 0;
   virtual Result<> set(std::string_view key, std::string_view value) = 0;
   virtual Result<> erase(std::string_view key) = 0;
+};
+
+// A plugin's storage in the bot's database (dcbot::Storage): writes made by a handler commit
+// together with the mail it handles, so a replayed mail never sees its own earlier writes.
+class BotStorage final : public Storage {
+ public:
+  explicit BotStorage(dcbot::Storage storage) : storage_(std::move(storage)) {}
+
+  Result<std::optional<std::string>> get(std::string_view key) override {
+    return storage_.get(key);
+  }
+
+  Result<> set(std::string_view key, std::string_view value) override {
+    return storage_.set(key, value);
+  }
+
+  Result<> erase(std::string_view key) override {
+    DCBOT_TRY(storage_.erase(key));
+    return {};
+  }
+
+ private:
+  dcbot::Storage storage_;
 };
 
 // Storage in one file, kept in memory and rewritten (to a temporary file, then renamed over the

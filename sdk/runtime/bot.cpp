@@ -176,8 +176,18 @@ Result<std::unique_ptr<Bot>> open_bot(const boost::asio::any_io_executor& execut
   engine_options.processor = [raw](const store::InboxItem& item, store::Db&) {
     return raw->process(item);
   };
-  engine_options.delivery.on_failed = [](const DeliveryFailure& failure) {
+  engine_options.delivery.on_sent = [raw](const store::OutboxItem& item) {
+    for (const auto& h : raw->delivered_handlers) {
+      call_guarded("delivered", h, DeliveredEvent{item.chat_id, item.rfc724_mid});
+    }
+  };
+  engine_options.delivery.on_failed = [raw](const DeliveryFailure& failure) {
     log::warn("bot: delivery of {} failed: {}", failure.rfc724_mid, failure.error);
+    for (const auto& h : raw->failed_handlers) {
+      call_guarded("delivery failed", h,
+                   DeliveryFailedEvent{failure.chat_id, failure.rfc724_mid, failure.recipients,
+                                       failure.error});
+    }
   };
   DCBOT_TRY(auto engine, Engine::open(executor, std::move(engine_options)));
   impl->engine.emplace(std::move(engine));
@@ -211,12 +221,37 @@ Result<std::unique_ptr<Bot>> open_bot(const boost::asio::any_io_executor& execut
   account.set_hooks(std::move(hooks));
   impl->account.emplace(std::move(account));
   impl->options = std::move(options);
+  impl->executor = executor;
   auto bot = std::make_unique<Bot>(std::move(impl));
   bot->impl().owner = bot.get();
   return bot;
 }
 
 }  // namespace runtime
+
+namespace {
+
+void call_lifecycle(std::string_view kind, const std::vector<LifecycleHandler>& handlers) {
+  for (const auto& h : handlers) {
+    try {
+      h();
+    } catch (const std::exception& e) {
+      log::error("bot: {} handler threw: {}", kind, e.what());
+    } catch (...) {
+      log::error("bot: {} handler threw a non-exception", kind);
+    }
+  }
+}
+
+}  // namespace
+
+Task<void> Bot::Impl::run() {
+  call_lifecycle("start", start_handlers);
+  if (!stopped) {
+    co_await engine->run();
+  }
+  call_lifecycle("stop", stop_handlers);
+}
 
 Result<> Bot::Impl::process(const store::InboxItem& item) {
   auto now = runtime::unix_now();
@@ -296,6 +331,13 @@ Result<> Bot::Impl::dispatch_message(chat::MessageEvent ev) {
                    .text = std::move(ev.text),
                    .attachments = std::move(files),
                    .timestamp = ev.timestamp};
+  if (!waiters.empty()) {
+    auto key = std::make_pair(data.chat, data.sender.fingerprint);
+    if (waiters.count(key) != 0) {
+      resume_waiter(key, MessageEvent(*owner, std::move(data)));
+      return {};
+    }
+  }
   if (auto cmd = parse_command(data.text)) {
     if (!cmd->target.empty() && !iequals(cmd->target, options.transport.addr)) {
       log::debug("bot: command {}@{} is for another bot", cmd->name, cmd->target);
@@ -306,6 +348,25 @@ Result<> Bot::Impl::dispatch_message(chat::MessageEvent ev) {
         call_guarded("command", c.handler,
                      CommandEvent(*owner, std::move(data), cmd->name, std::move(cmd->args)));
         return {};
+      }
+    }
+    // Delta Chat makes `/cmd_arg` clickable (a space would end the link): `/roll_20` is
+    // `/roll 20` when /roll_20 itself is not registered.
+    for (auto underscore = cmd->name.find('_'); underscore != std::string::npos;
+         underscore = cmd->name.find('_', underscore + 1)) {
+      const std::string prefix = cmd->name.substr(0, underscore);
+      for (const auto& c : commands) {
+        if (c.info.name == prefix) {
+          std::string args = cmd->name.substr(underscore + 1);
+          // The original case of the argument, which the lowered command name lost.
+          args = data.text.substr(underscore + 1, args.size());
+          if (!cmd->args.empty()) {
+            args += " " + cmd->args;
+          }
+          call_guarded("command", c.handler,
+                       CommandEvent(*owner, std::move(data), prefix, std::move(args)));
+          return {};
+        }
       }
     }
     if (cmd->name == kHelp) {
@@ -390,7 +451,13 @@ Result<> Bot::Impl::send(ChatId chat, std::string_view text,
 
 Bot::Bot(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-Bot::~Bot() = default;
+Bot::~Bot() {
+  // Conversations still waiting (the bot never stopped) are destroyed, not resumed.
+  for (auto& [key, waiter] : impl_->waiters) {
+    waiter.handle.destroy();
+  }
+  impl_->waiters.clear();
+}
 
 void Bot::on_message(MessageHandler handler) {
   impl_->message_handlers.push_back(std::move(handler));
@@ -423,6 +490,22 @@ void Bot::on_edit(EditHandler handler) {
 
 void Bot::on_delete(DeleteHandler handler) {
   impl_->delete_handlers.push_back(std::move(handler));
+}
+
+void Bot::on_delivered(DeliveredHandler handler) {
+  impl_->delivered_handlers.push_back(std::move(handler));
+}
+
+void Bot::on_delivery_failed(DeliveryFailedHandler handler) {
+  impl_->failed_handlers.push_back(std::move(handler));
+}
+
+void Bot::on_start(LifecycleHandler handler) {
+  impl_->start_handlers.push_back(std::move(handler));
+}
+
+void Bot::on_stop(LifecycleHandler handler) {
+  impl_->stop_handlers.push_back(std::move(handler));
 }
 
 void Bot::set_ignore_bots(bool ignore) {
@@ -472,6 +555,147 @@ Result<ChatId> Bot::join(std::string_view link) {
   DCBOT_TRY(txn.commit());
   impl_->engine->notify_outbox();
   return start.chat_id;
+}
+
+void Bot::Impl::arm_timer(TimerId id, std::chrono::milliseconds interval, bool repeat,
+                          std::shared_ptr<TimerHandler> handler) {
+  auto it = timers.find(id);
+  if (it == timers.end()) {
+    return;
+  }
+  std::shared_ptr<boost::asio::steady_timer> timer = it->second;
+  timer->expires_after(interval);
+  // The timer object is shared with the wait, so cancel_timer() may erase it meanwhile.
+  timer->async_wait(
+      [this, id, interval, repeat, handler, timer](const boost::system::error_code& ec) {
+        if (ec || stopped) {
+          return;
+        }
+        auto found = timers.find(id);
+        if (found == timers.end() || found->second != timer) {
+          return;
+        }
+        if (!repeat) {
+          timers.erase(found);
+        }
+        try {
+          (*handler)();
+        } catch (const std::exception& e) {
+          log::error("bot: timer handler threw: {}", e.what());
+        } catch (...) {
+          log::error("bot: timer handler threw a non-exception");
+        }
+        if (repeat) {
+          arm_timer(id, interval, repeat, handler);
+        }
+      });
+}
+
+namespace {
+
+std::chrono::milliseconds at_least_1ms(std::chrono::milliseconds d) {
+  return std::max(d, std::chrono::milliseconds(1));
+}
+
+}  // namespace
+
+TimerId Bot::every(std::chrono::milliseconds interval, TimerHandler handler) {
+  TimerId id = impl_->next_timer++;
+  if (impl_->stopped) {
+    return id;
+  }
+  impl_->timers.emplace(id, std::make_shared<boost::asio::steady_timer>(impl_->executor));
+  impl_->arm_timer(id, at_least_1ms(interval), true,
+                   std::make_shared<TimerHandler>(std::move(handler)));
+  return id;
+}
+
+TimerId Bot::after(std::chrono::milliseconds delay, TimerHandler handler) {
+  TimerId id = impl_->next_timer++;
+  if (impl_->stopped) {
+    return id;
+  }
+  impl_->timers.emplace(id, std::make_shared<boost::asio::steady_timer>(impl_->executor));
+  impl_->arm_timer(id, at_least_1ms(delay), false,
+                   std::make_shared<TimerHandler>(std::move(handler)));
+  return id;
+}
+
+void Bot::cancel_timer(TimerId id) {
+  auto it = impl_->timers.find(id);
+  if (it == impl_->timers.end()) {
+    return;
+  }
+  it->second->cancel();
+  impl_->timers.erase(it);
+}
+
+void Bot::Impl::resume_waiter(const std::pair<ChatId, std::string>& key,
+                              std::optional<MessageEvent> message) {
+  auto it = waiters.find(key);
+  if (it == waiters.end()) {
+    return;
+  }
+  Waiter waiter = it->second;
+  waiters.erase(it);
+  if (auto timer = timers.find(waiter.timer); timer != timers.end()) {
+    timer->second->cancel();
+    timers.erase(timer);
+  }
+  *waiter.slot = std::move(message);
+  waiter.handle.resume();  // Exceptions end in Conversation::promise_type::unhandled_exception.
+}
+
+bool Bot::await_message(ChatId chat, std::string sender, std::chrono::milliseconds timeout,
+                        std::coroutine_handle<> handle, std::optional<MessageEvent>* slot) {
+  if (impl_->stopped) {
+    return false;
+  }
+  auto key = std::make_pair(chat, std::move(sender));
+  // One conversation waits per sender and chat (a second one can start from a timer or another
+  // event): the older one ends as if timed out.
+  impl_->resume_waiter(key, std::nullopt);
+  TimerId timer = after(timeout, [impl = impl_.get(), key, handle] {
+    auto it = impl->waiters.find(key);
+    if (it != impl->waiters.end() && it->second.handle == handle) {
+      impl->resume_waiter(key, std::nullopt);
+    }
+  });
+  impl_->waiters[key] = Impl::Waiter{handle, slot, timer};
+  return true;
+}
+
+bool NextMessage::await_suspend(std::coroutine_handle<> handle) {
+  return bot_->await_message(chat_, sender_, timeout_, handle, &result_);
+}
+
+NextMessage MessageEvent::next_message(std::chrono::milliseconds timeout) const {
+  return NextMessage(*bot_, data_.chat, data_.sender.fingerprint, timeout);
+}
+
+void Conversation::promise_type::unhandled_exception() noexcept {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    log::error("bot: conversation handler threw: {}", e.what());
+  } catch (...) {
+    log::error("bot: conversation handler threw a non-exception");
+  }
+}
+
+void Bot::stop() {
+  impl_->stopped = true;
+  // Every waiting conversation ends now (it sees std::nullopt); new waits return at once.
+  while (!impl_->waiters.empty()) {
+    impl_->resume_waiter(impl_->waiters.begin()->first, std::nullopt);
+  }
+  for (auto& [id, timer] : impl_->timers) {
+    timer->cancel();
+  }
+  impl_->timers.clear();
+  if (impl_->engine) {
+    impl_->engine->stop();
+  }
 }
 
 const std::string& Bot::addr() const {

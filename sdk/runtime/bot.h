@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "chat/account.h"
 #include "chat/events.h"
@@ -72,7 +74,37 @@ struct Bot::Impl {
   std::vector<ReactionHandler> reaction_handlers{};
   std::vector<EditHandler> edit_handlers{};
   std::vector<DeleteHandler> delete_handlers{};
+  std::vector<DeliveredHandler> delivered_handlers{};
+  std::vector<DeliveryFailedHandler> failed_handlers{};
+  std::vector<LifecycleHandler> start_handlers{};
+  std::vector<LifecycleHandler> stop_handlers{};
   bool ignore_bots = true;
+  boost::asio::any_io_executor executor{};
+  // Running timers (Bot::every / Bot::after) by id.
+  std::map<TimerId, std::shared_ptr<boost::asio::steady_timer>> timers{};
+  TimerId next_timer = 1;
+  bool stopped = false;
+
+  // Conversations waiting for a sender's next message, by (chat, sender fingerprint).
+  struct Waiter {
+    std::coroutine_handle<> handle;
+    std::optional<MessageEvent>* slot = nullptr;
+    TimerId timer = 0;
+  };
+
+  std::map<std::pair<ChatId, std::string>, Waiter> waiters{};
+
+  // Resumes the waiter of `key` (if any) with `message` (nullopt: timeout or stop).
+  void resume_waiter(const std::pair<ChatId, std::string>& key,
+                     std::optional<MessageEvent> message);
+
+  // Starts (or restarts, for `every`) the wait of timer `id`.
+  void arm_timer(TimerId id, std::chrono::milliseconds interval, bool repeat,
+                 std::shared_ptr<TimerHandler> handler);
+
+  // Runs the bot: the start handlers, the Engine until Bot::stop() (or Engine::stop()), then the
+  // stop handlers. What `dcbot run` runs; call once.
+  Task<void> run();
 
   // The Processor (see runtime::Processor): runs in the Engine's transaction.
   Result<> process(const store::InboxItem& item);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "runtime/bot.h"
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -238,6 +239,11 @@ TEST_F(BotTest, CommandsAndAutomaticHelp) {
   EXPECT_TRUE(say(chat, "/ping@other@relay.test x").empty());
   EXPECT_EQ(args.size(), 2U);
 
+  // Delta Chat's clickable form: /ping_Arg is /ping Arg.
+  r = say(chat, "/ping_Big_Arg more");
+  ASSERT_EQ(r.size(), 1U);
+  EXPECT_EQ(args.back(), "Big_Arg more");
+
   r = say(chat, "/help");
   ASSERT_EQ(r.size(), 1U);
   EXPECT_NE(r[0].text.find("/help"), std::string::npos);
@@ -322,6 +328,79 @@ TEST_F(BotTest, SendTextOutsideAHandlerQueuesOneMail) {
   ASSERT_NE(m, nullptr);
   EXPECT_EQ(m->text, "hello from the bot");
   EXPECT_EQ(m->chat_id, chat);
+}
+
+TEST_F(BotTest, ConversationGetsTheSendersNextMessage) {
+  bot_->on_command("quiz", "a question", [](CommandEvent ev) -> Conversation {
+    ev.reply("2 + 2?");
+    auto answer = co_await ev.next_message(std::chrono::minutes(1));
+    if (!answer) {
+      co_return;
+    }
+    (void)answer->reply(answer->text() == "4" ? "right" : "wrong");
+  });
+  std::vector<std::string> others;
+  bot_->on_message([&](const MessageEvent& ev) { others.push_back(ev.text()); });
+  auto chat = join();
+
+  auto r = say(chat, "/quiz");
+  ASSERT_EQ(r.size(), 1U);
+  EXPECT_EQ(r[0].text, "2 + 2?");
+  r = say(chat, "4");  // Goes to the conversation, not to on_message.
+  ASSERT_EQ(r.size(), 1U);
+  EXPECT_EQ(r[0].text, "right");
+  EXPECT_TRUE(others.empty());
+  EXPECT_TRUE(say(chat, "4").empty());  // The conversation is over.
+  EXPECT_EQ(others, (std::vector<std::string>{"4"}));
+  EXPECT_TRUE(bot_->impl().waiters.empty());
+}
+
+TEST_F(BotTest, ConversationTimesOutAndStopEndsWaitingOnes) {
+  int timeouts = 0;
+  int ended = 0;
+  bot_->on_command("slow", "", [&](CommandEvent ev) -> Conversation {
+    auto answer = co_await ev.next_message(std::chrono::milliseconds(5));
+    if (!answer) {
+      ++timeouts;
+      (void)ev.bot().send_text(ev.chat(), "too slow");
+    }
+  });
+  bot_->on_command("wait", "", [&](CommandEvent ev) -> Conversation {
+    for (;;) {  // Waits again and again: stop() must still end it.
+      auto answer = co_await ev.next_message(std::chrono::hours(1));
+      if (!answer) {
+        break;
+      }
+    }
+    ++ended;
+  });
+  bot_->on_command("boom", "", [](CommandEvent ev) -> Conversation {
+    co_await ev.next_message(std::chrono::milliseconds(1));
+    throw std::runtime_error("logged, not fatal");
+  });
+  auto chat = join();
+  EXPECT_TRUE(say(chat, "/slow").empty());
+  io_.run_for(std::chrono::milliseconds(200));  // The 5 ms timeout fires.
+  io_.restart();
+  EXPECT_EQ(timeouts, 1);
+  auto sent = from_bot();
+  ASSERT_EQ(sent.size(), 1U);  // "too slow", queued by the conversation outside a handler.
+
+  EXPECT_TRUE(say(chat, "/slow").empty());
+  // While /slow waits, the sender's next message is its answer, even a command.
+  EXPECT_TRUE(say(chat, "/boom").empty());
+  EXPECT_EQ(timeouts, 1);
+  EXPECT_TRUE(bot_->impl().waiters.empty());
+  EXPECT_TRUE(say(chat, "/boom").empty());
+  io_.run_for(std::chrono::milliseconds(200));  // /boom times out and throws: logged.
+  io_.restart();
+  EXPECT_TRUE(bot_->impl().waiters.empty());
+
+  EXPECT_TRUE(say(chat, "/wait").empty());
+  ASSERT_EQ(bot_->impl().waiters.size(), 1U);
+  bot_->stop();
+  EXPECT_EQ(ended, 1);
+  EXPECT_TRUE(bot_->impl().waiters.empty());
 }
 
 }  // namespace

@@ -283,6 +283,19 @@ int Db::changes() const {
   return sqlite3_changes(db_);
 }
 
+Result<void> Db::backup_to(const std::string& path) {
+  if (in_transaction()) {
+    return make_error(Errc::Io, "store: backup inside a transaction");
+  }
+  auto stmt = prepare("VACUUM INTO ?1");
+  if (!stmt) {
+    return stmt.error();
+  }
+  DCBOT_TRY(stmt->bind_text(1, path));
+  DCBOT_TRY(stmt->step());
+  return {};
+}
+
 Result<int> Db::user_version() {
   DCBOT_TRY(Stmt stmt, prepare("PRAGMA user_version"));
   DCBOT_TRY(Step s, stmt.step());

@@ -160,6 +160,10 @@ class Db {
   // Rows changed by the last INSERT, UPDATE or DELETE.
   [[nodiscard]] int changes() const;
 
+  // Writes a consistent, compacted copy of the whole database to the new file `path` (VACUUM
+  // INTO). Errc::Io if `path` exists or can't be written, or inside a transaction.
+  Result<void> backup_to(const std::string& path);
+
   // PRAGMA user_version: the schema version (store::Migrations).
   Result<int> user_version();
   Result<void> set_user_version(int version);

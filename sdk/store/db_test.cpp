@@ -180,6 +180,32 @@ TEST(StoreDb, FileDatabaseUsesWalFullSyncAndForeignKeys) {
   EXPECT_EQ(pragma("PRAGMA busy_timeout"), "5000");
 }
 
+TEST(StoreDb, BackupToWritesAConsistentCopyAndNeverOverwrites) {
+  TempDbPath tmp("backup-source");
+  TempDbPath copy("backup-copy");
+  auto db = Db::open(tmp.path());
+  ASSERT_TRUE(db) << db.error().to_string();
+  ASSERT_TRUE(db->exec("CREATE TABLE t(x TEXT); INSERT INTO t VALUES ('kept');"));
+  ASSERT_TRUE(db->set_user_version(7));
+  {
+    auto txn = Txn::begin(*db);
+    ASSERT_TRUE(txn);
+    EXPECT_FALSE(db->backup_to(copy.path()));  // Not inside a transaction.
+  }
+  ASSERT_TRUE(db->backup_to(copy.path()));
+  auto again = db->backup_to(copy.path());
+  ASSERT_FALSE(again);  // The target exists.
+  EXPECT_EQ(again.error().code, Errc::Io);
+
+  auto restored = Db::open(copy.path());
+  ASSERT_TRUE(restored) << restored.error().to_string();
+  EXPECT_EQ(*restored->user_version(), 7);
+  auto s = restored->prepare("SELECT x FROM t");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(*s->step(), Step::Row);
+  EXPECT_EQ(s->column_text(0), "kept");
+}
+
 TEST(StoreDb, CachedStatementIsReusedAndResetAfterLease) {
   Db db = open_memory();
   ASSERT_TRUE(db.exec("CREATE TABLE t (v INTEGER); INSERT INTO t VALUES (1), (2), (3)"));

@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <chrono>
+#include <coroutine>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "dcbot/conversation.h"
 #include "dcbot/events.h"
 #include "dcbot/result.h"
+#include "dcbot/storage.h"
 
 // The public face of one bot account (DESIGN.md "Public API shapes"):
 //
@@ -31,6 +37,13 @@ using ContactVerifiedHandler = std::function<void(ContactVerifiedEvent)>;
 using ReactionHandler = std::function<void(ReactionEvent)>;
 using EditHandler = std::function<void(EditEvent)>;
 using DeleteHandler = std::function<void(DeleteEvent)>;
+using TimerHandler = std::function<void()>;
+using DeliveredHandler = std::function<void(DeliveredEvent)>;
+using DeliveryFailedHandler = std::function<void(DeliveryFailedEvent)>;
+// on_start / on_stop.
+using LifecycleHandler = std::function<void()>;
+// Names a timer for cancel_timer(); never 0.
+using TimerId = std::uint64_t;
 
 // A registered command, as /help lists it.
 struct CommandInfo {
@@ -60,6 +73,13 @@ class Bot {
   void on_reaction(ReactionHandler handler);
   void on_edit(EditHandler handler);
   void on_delete(DeleteHandler handler);
+  // The bot's own mails: handed to the relay, or failed for good. Outside any transaction.
+  void on_delivered(DeliveredHandler handler);
+  void on_delivery_failed(DeliveryFailedHandler handler);
+  // When the bot starts running (before it goes online) and when it stops (after its loops
+  // ended; the store is still open, the network is not).
+  void on_start(LifecycleHandler handler);
+  void on_stop(LifecycleHandler handler);
 
   // Default true: messages whose sender marks them as automatic are dropped before handlers.
   void set_ignore_bots(bool ignore);
@@ -81,10 +101,33 @@ class Bot {
   // group link the bot enters the group when the inviter's member-added message arrives.
   Result<ChatId> join(std::string_view link);
 
+  // --- Storage and timers -------------------------------------------------------------------
+  // The key-value storage of `plugin` in the bot's database (dcbot/storage.h).
+  Storage storage(std::string_view plugin);
+
+  // Runs `handler` once `interval` has passed, then again every `interval`, until cancelled or
+  // the bot stops. Timers run on the bot's io thread outside any mail's transaction: what they
+  // send is queued and committed at once. An exception from the handler is logged; the timer
+  // keeps running. `interval` below one millisecond counts as one millisecond.
+  TimerId every(std::chrono::milliseconds interval, TimerHandler handler);
+  // Runs `handler` once after `delay` (unless cancelled or the bot stops first).
+  TimerId after(std::chrono::milliseconds delay, TimerHandler handler);
+  // A no-op for unknown or finished timers.
+  void cancel_timer(TimerId id);
+
+  // Stops the bot: cancels every timer, and the runtime's loops end (run() returns). Idempotent.
+  void stop();
+
   [[nodiscard]] const std::string& addr() const;
   // The bot's own key fingerprint (upper-case hex).
   [[nodiscard]] std::string fingerprint() const;
   [[nodiscard]] const std::filesystem::path& data_dir() const;
+
+  // For NextMessage (dcbot/conversation.h): parks `handle` until the next message of `sender`
+  // (fingerprint) in `chat`, which is put into `*slot`, or until `timeout`. False (do not
+  // suspend) once the bot is stopping.
+  bool await_message(ChatId chat, std::string sender, std::chrono::milliseconds timeout,
+                     std::coroutine_handle<> handle, std::optional<MessageEvent>* slot);
 
   // The implementation (runtime internals); opaque to bot authors.
   [[nodiscard]] Impl& impl() { return *impl_; }

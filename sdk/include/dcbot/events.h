@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -16,6 +17,7 @@
 namespace dcbot {
 
 class Bot;
+class NextMessage;
 
 // A chat of the bot's account (the store's chat id). Stable for the lifetime of the data dir.
 using ChatId = std::int64_t;
@@ -80,6 +82,10 @@ class MessageEvent {
   // Sends the file at `path` (with an optional caption) to the same chat, quoting this message.
   Result<> reply_file(const std::filesystem::path& path, std::string_view text = {}) const;
 
+  // In a conversation handler (dcbot/conversation.h): `co_await ev.next_message(timeout)` is
+  // the same sender's next message in this chat, or std::nullopt after `timeout`.
+  [[nodiscard]] NextMessage next_message(std::chrono::milliseconds timeout) const;
+
  private:
   Bot* bot_;
   MessageData data_;
@@ -135,6 +141,21 @@ struct DeleteEvent {
   std::vector<std::string> target_mids{};
   std::string sender_fingerprint{};
   std::int64_t timestamp = 0;
+};
+
+// One of the bot's own mails reached the relay (Delta Chat's "delivered": sent, not read).
+struct DeliveredEvent {
+  ChatId chat = 0;
+  std::string rfc724_mid{};
+};
+
+// One of the bot's own mails failed for good (a permanent SMTP error), for some or all of its
+// recipients. It is not retried.
+struct DeliveryFailedEvent {
+  ChatId chat = 0;
+  std::string rfc724_mid{};
+  std::vector<std::string> recipients{};  // The addresses that failed.
+  std::string error{};                    // The relay's answer.
 };
 
 }  // namespace dcbot

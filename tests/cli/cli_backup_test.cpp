@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: MIT
+// `dcbot export` / `dcbot import` move a bot (keys and state) to another data dir: the imported
+// bot publishes the very same invite link. Offline: `invite` needs no relay.
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "support/process.h"
+
+namespace dcbot {
+namespace {
+
+namespace fs = std::filesystem;
+using testsupport::read_file;
+using testsupport::run_capture;
+
+class CliBackup : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::path(DCBOT_BINARY_DIR) / "cli-backup"
+           / ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    log_ = dir_ / "dcbot.log";
+  }
+
+  fs::path config(const std::string& name, const std::string& addr) {
+    fs::path file = dir_ / (name + ".yaml");
+    std::ofstream(file) << "account:\n  addr: " << addr << "\n  password: secret\n"
+                        << "  imap: { host: 127.0.0.1, port: 9, security: tls }\n"
+                        << "  smtp: { host: 127.0.0.1, port: 9, security: tls }\n"
+                        << "data_dir: ./" << name << "\nplugins:\n  - builtin: echo\n";
+    return file;
+  }
+
+  std::pair<int, std::string> dcbot(std::vector<std::string> args) {
+    args.insert(args.begin(), DCBOT_BIN);
+    return run_capture(args, log_);
+  }
+
+  fs::path dir_;
+  fs::path log_;
+};
+
+TEST_F(CliBackup, ExportThenImportKeepsTheKeysAndTheInviteLink) {
+  const fs::path a = config("a", "bot@relay.test");
+  auto [code, link] = dcbot({"invite", a.string()});
+  ASSERT_EQ(code, 0) << read_file(log_);
+  ASSERT_EQ(link.rfind("https://i.delta.chat/#", 0), 0U) << link;
+
+  const fs::path backup = dir_ / "backup";
+  auto [exported, out] = dcbot({"export", a.string(), backup.string()});
+  ASSERT_EQ(exported, 0) << read_file(log_);
+  EXPECT_NE(out.find("secret key"), std::string::npos) << out;
+  EXPECT_TRUE(fs::is_regular_file(backup / "dcbot.db"));
+  EXPECT_EQ(fs::status(backup / "dcbot.db").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(dcbot({"export", a.string(), backup.string()}).first, 2) << "never overwrites";
+
+  const fs::path b = config("b", "bot@relay.test");
+  auto [imported, in] = dcbot({"import", b.string(), backup.string()});
+  ASSERT_EQ(imported, 0) << read_file(log_);
+  auto [code_b, link_b] = dcbot({"invite", b.string()});
+  ASSERT_EQ(code_b, 0) << read_file(log_);
+  EXPECT_EQ(link_b, link) << "the moved bot must keep its key and invite tokens";
+  EXPECT_EQ(dcbot({"import", b.string(), backup.string()}).first, 2) << "never overwrites";
+}
+
+TEST_F(CliBackup, ImportRefusesOtherBotsAndNonExports) {
+  const fs::path a = config("a", "bot@relay.test");
+  ASSERT_EQ(dcbot({"invite", a.string()}).first, 0) << read_file(log_);
+  const fs::path backup = dir_ / "backup";
+  ASSERT_EQ(dcbot({"export", a.string(), backup.string()}).first, 0) << read_file(log_);
+
+  const fs::path other = config("other", "someone-else@relay.test");
+  EXPECT_EQ(dcbot({"import", other.string(), backup.string()}).first, 2);
+  EXPECT_NE(read_file(log_).find("the export is the bot bot@relay.test"), std::string::npos);
+
+  fs::create_directories(dir_ / "empty");
+  EXPECT_EQ(dcbot({"import", other.string(), (dir_ / "empty").string()}).first, 2);
+
+  fs::create_directories(dir_ / "garbage");
+  std::ofstream(dir_ / "garbage" / "dcbot.db") << "not a database at all";
+  EXPECT_EQ(dcbot({"import", other.string(), (dir_ / "garbage").string()}).first, 1);
+  EXPECT_FALSE(fs::exists(dir_ / "other" / "dcbot.db"));
+
+  const fs::path fresh = config("fresh", "new@relay.test");
+  EXPECT_EQ(dcbot({"export", fresh.string(), (dir_ / "x").string()}).first, 1)
+      << "nothing to export before the bot ever ran";
+}
+
+}  // namespace
+}  // namespace dcbot

@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: MIT
+// The generic `dcbot` program as a user runs it (issue #6): one process runs two bots from a
+// host file, one answering through a Lua plugin (commands, storage in the bot's database, a
+// timer), the other through the builtin echo; SIGHUP reloads the Lua plugin without losing
+// anything; storage survives a restart; a bad plugin path is a config error (exit 2).
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "support/process.h"
+#include "support/relay_env.h"
+#include "support/rpc_peer.h"
+#include <signal.h>
+
+namespace dcbot {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using testsupport::PeerAccount;
+using testsupport::read_file;
+using testsupport::RelayEnv;
+using testsupport::RpcPeer;
+using testsupport::run_capture;
+using testsupport::spawn;
+using testsupport::wait_exit;
+
+constexpr const char* kCounterV1 = R"(local bot = require("dcbot")
+bot.on_command("/count", "count your /count commands", function(ev)
+  local key = "count:" .. ev.sender.fingerprint
+  local n = tonumber(bot.storage.get(key) or "0") + 1
+  bot.storage.set(key, n)
+  ev:reply("v1 count " .. n)
+end)
+bot.on_command("/later", "answer a moment later", function(ev, args)
+  local chat = ev.chat_id
+  bot.after(0.5, function() bot.send_text(chat, "later: " .. args) end)
+end)
+)";
+
+constexpr const char* kCounterV2 = R"(local bot = require("dcbot")
+bot.on_command("/count", "count your /count commands", function(ev)
+  local key = "count:" .. ev.sender.fingerprint
+  local n = tonumber(bot.storage.get(key) or "0") + 1
+  bot.storage.set(key, n)
+  ev:reply((bot.config.prefix or "v2") .. " count " .. n)
+end)
+)";
+
+class PluginsCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto env = RelayEnv::from_environment();
+    ASSERT_TRUE(env) << "the local test relay is required: " << env.error().to_string();
+    relay_ = std::move(*env);
+    dir_ = fs::path(DCBOT_BINARY_DIR) / "plugins-cli" / relay_.fresh_address("host-");
+    fs::create_directories(dir_ / "lua" / "plugins");
+    fs::create_directories(dir_ / "echo");
+    lua_addr_ = relay_.fresh_address("luabot-");
+    echo_addr_ = relay_.fresh_address("echobot-");
+    write_bot(dir_ / "lua" / "bot.yaml", lua_addr_, "Lua Bot",
+              "plugins:\n  - lua: ./plugins/counter.lua\n");
+    write_bot(dir_ / "echo" / "bot.yaml", echo_addr_, "Echo Bot", "plugins:\n  - builtin: echo\n");
+    std::ofstream(dir_ / "lua" / "plugins" / "counter.lua") << kCounterV1;
+    std::ofstream(dir_ / "host.yaml") << "bots:\n  - lua/bot.yaml\n  - echo/bot.yaml\n";
+    log_ = dir_ / "dcbot.log";
+
+    testsupport::RpcPeerOptions peer_options;
+    peer_options.name = "pluginuser";
+    auto peer = RpcPeer::start(peer_options);
+    ASSERT_TRUE(peer) << peer.error().to_string();
+    peer_ = std::move(*peer);
+    auto user = PeerAccount::create_and_configure(*peer_, relay_,
+                                                  relay_.fresh_address("pluginuser-"), "User");
+    ASSERT_TRUE(user) << user.error().to_string();
+    user_.emplace(std::move(*user));
+    ASSERT_TRUE(user_->wait_for_event("ImapInboxIdle", 60s));
+  }
+
+  void TearDown() override {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      wait_exit(pid_, 10s);
+    }
+  }
+
+  void write_bot(const fs::path& file, const std::string& addr, const std::string& name,
+                 const std::string& plugins) {
+    std::ofstream(file) << "account:\n"
+                        << "  addr: " << addr << "\n"
+                        << "  password: " << relay_.password << "\n"
+                        << "  imap: { host: " << relay_.host << ", port: " << relay_.imaps_port
+                        << ", security: tls }\n"
+                        << "  smtp: { host: " << relay_.host << ", port: " << relay_.smtps_port
+                        << ", security: tls }\n"
+                        << "  tls_verify: false\n"
+                        << "data_dir: ./data\n"
+                        << "profile: { name: " << name << " }\n"
+                        << "limits: { send_per_minute: 0 }\n"
+                        << "logging: { level: debug }\n"
+                        << plugins;
+  }
+
+  std::string invite(const fs::path& config) {
+    auto [code, out] = run_capture({DCBOT_BIN, "invite", config.string()}, log_);
+    EXPECT_EQ(code, 0) << read_file(log_);
+    return out.substr(0, out.find('\n'));
+  }
+
+  std::uint32_t join(const std::string& link) {
+    auto chat = user().secure_join(link);
+    EXPECT_TRUE(chat) << chat.error().to_string();
+    EXPECT_TRUE(user().wait_securejoin_joiner_done(90s)) << read_file(log_);
+    return chat ? *chat : 0;
+  }
+
+  void start() { pid_ = spawn({DCBOT_BIN, "run", (dir_ / "host.yaml").string()}, log_); }
+
+  void stop() {
+    ASSERT_GT(pid_, 0);
+    kill(pid_, SIGTERM);
+    EXPECT_EQ(wait_exit(pid_, 30s), 0) << read_file(log_);
+    pid_ = -1;
+  }
+
+  // Sends `text` to `chat` and expects `answer` back in the same chat.
+  void expect_answer(std::uint32_t chat, const std::string& text, const std::string& answer) {
+    ASSERT_TRUE(user().send_text(chat, text));
+    auto got = user().wait_incoming_text(answer, 90s);
+    ASSERT_TRUE(got) << "no \"" << answer << "\" for \"" << text
+                     << "\": " << got.error().to_string() << "\n"
+                     << read_file(log_);
+    EXPECT_EQ(got->at("chatId").to_number<std::uint32_t>(), chat);
+    EXPECT_EQ(got->at("showPadlock"), true);
+  }
+
+  // Waits until the log contains `needle` (count-th occurrence).
+  bool wait_log(const std::string& needle, int count, std::chrono::seconds limit) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::string log = read_file(log_);
+      int seen = 0;
+      for (auto at = log.find(needle); at != std::string::npos; at = log.find(needle, at + 1)) {
+        ++seen;
+      }
+      if (seen >= count) {
+        return true;
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+    return false;
+  }
+
+  PeerAccount& user() { return *user_; }
+
+  RelayEnv relay_;
+  fs::path dir_;
+  std::string lua_addr_;
+  std::string echo_addr_;
+  fs::path log_;
+  pid_t pid_ = -1;
+  std::unique_ptr<RpcPeer> peer_;
+  std::optional<PeerAccount> user_;
+};
+
+TEST_F(PluginsCli, TwoBotsInOneProcessLuaPluginReloadOnSighupAndStorageSurvivesRestart) {
+  auto [code, summary] = run_capture({DCBOT_BIN, "check", (dir_ / "host.yaml").string()}, log_);
+  ASSERT_EQ(code, 0) << read_file(log_);
+  EXPECT_NE(summary.find(lua_addr_), std::string::npos) << summary;
+  EXPECT_NE(summary.find(echo_addr_), std::string::npos) << summary;
+
+  const std::string lua_link = invite(dir_ / "lua" / "bot.yaml");
+  const std::string echo_link = invite(dir_ / "echo" / "bot.yaml");
+  start();
+  const std::uint32_t lua_chat = join(lua_link);
+  const std::uint32_t echo_chat = join(echo_link);
+  ASSERT_NE(lua_chat, echo_chat);
+
+  expect_answer(lua_chat, "/count", "v1 count 1");
+  expect_answer(echo_chat, "echo me 🦜", "echo me 🦜");
+  expect_answer(lua_chat, "/later timers work", "later: timers work");
+  {
+    ASSERT_TRUE(user().send_text(lua_chat, "/help"));
+    auto help = user().wait_incoming_message_matching(
+        [](const boost::json::object& m) {
+          return std::string(m.at("text").as_string()).find("/count") != std::string::npos;
+        },
+        90s);
+    ASSERT_TRUE(help) << help.error().to_string();
+    EXPECT_NE(std::string(help->at("text").as_string()).find("/later"), std::string::npos);
+  }
+
+  // SIGHUP: the new version answers, the stored count carries on.
+  std::ofstream(dir_ / "lua" / "plugins" / "counter.lua", std::ios::trunc) << kCounterV2;
+  kill(pid_, SIGHUP);
+  ASSERT_TRUE(wait_log("reloaded", 1, 30s)) << read_file(log_);
+  expect_answer(lua_chat, "/count", "v2 count 2");
+
+  // A broken version keeps the running one.
+  std::ofstream(dir_ / "lua" / "plugins" / "counter.lua", std::ios::trunc) << "this is not lua";
+  kill(pid_, SIGHUP);
+  ASSERT_TRUE(wait_log("keeping the running version", 1, 30s)) << read_file(log_);
+  expect_answer(lua_chat, "/count", "v2 count 3");
+  expect_answer(echo_chat, "still here", "still here");
+
+  // SIGHUP also reads the bot's YAML again: the plugin's edited `config:` block applies.
+  std::ofstream(dir_ / "lua" / "plugins" / "counter.lua", std::ios::trunc) << kCounterV2;
+  write_bot(dir_ / "lua" / "bot.yaml", lua_addr_, "Lua Bot",
+            "plugins:\n  - lua: ./plugins/counter.lua\n    config: { prefix: v3 }\n");
+  kill(pid_, SIGHUP);
+  ASSERT_TRUE(wait_log("reloaded", 2, 30s)) << read_file(log_);
+  expect_answer(lua_chat, "/count", "v3 count 4");
+  stop();
+
+  // The count lives in the bot's database, not in the Lua state.
+  start();
+  expect_answer(lua_chat, "/count", "v3 count 5");
+  stop();
+}
+
+TEST_F(PluginsCli, ABadPluginConfigIsAConfigErrorWithItsPosition) {
+  std::ofstream(dir_ / "lua" / "plugins" / "dice.lua")
+      << "local bot = require('dcbot')\nbot.config_schema({ sides = 'integer' })\n";
+  write_bot(dir_ / "lua" / "bot.yaml", lua_addr_, "Lua Bot",
+            "plugins:\n  - lua: ./plugins/dice.lua\n    config: { sides: many }\n");
+  auto [code, out] = run_capture({DCBOT_BIN, "check", (dir_ / "host.yaml").string()}, log_);
+  EXPECT_EQ(code, 2);
+  const std::string log = read_file(log_);
+  EXPECT_NE(log.find("bot.yaml:13:22: config.sides: expected integer, got a string"),
+            std::string::npos)
+      << log;
+}
+
+TEST_F(PluginsCli, AMissingLuaFileIsAConfigErrorWithItsPosition) {
+  write_bot(dir_ / "lua" / "bot.yaml", lua_addr_, "Lua Bot",
+            "plugins:\n  - lua: ./plugins/missing.lua\n");
+  auto [code, out] = run_capture({DCBOT_BIN, "check", (dir_ / "host.yaml").string()}, log_);
+  EXPECT_EQ(code, 2);
+  const std::string log = read_file(log_);
+  EXPECT_NE(log.find("bot.yaml:12:5"), std::string::npos) << log;
+  EXPECT_NE(log.find("missing.lua"), std::string::npos) << log;
+}
+
+}  // namespace
+}  // namespace dcbot
