@@ -3,6 +3,7 @@
 // builds on. If this fails, the relay or the peer setup is broken, not dcbot.
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -242,6 +243,95 @@ TEST_F(CorePeers, FileReactionAndWebxdcUpdate) {
   ASSERT_TRUE(updates->is_array());
   ASSERT_EQ(updates->as_array().size(), 1u) << json::serialize(*updates);
   EXPECT_EQ(updates->as_array()[0].at("payload").at("count"), 7);
+}
+
+// The poll app (bots/poll/poll.xdc) between two real cores, alice standing in for the poll bot
+// (bots/poll/PROTOCOL.md): the core takes the archive for an app named "Poll" with its icon, the
+// poll update reaches bob, and bob's vote, with the selfAddr his core gives the app, reaches alice
+// as the protocol defines it.
+TEST_F(CorePeers, PollAppAndItsProtocolBetweenRealCores) {
+  ASSERT_NO_FATAL_FAILURE(introduce_alice_and_bob(/*alice_is_bot=*/true));
+  json::object app;
+  app["file"] = DCBOT_POLL_XDC;
+  app["filename"] = "poll.xdc";
+  app["viewtype"] = "Webxdc";
+  app["text"] = "Pizza or pasta?";
+  auto alice_chat = alice().create_chat_by_contact_id(intro_.alice_contact_of_bob);
+  ASSERT_TRUE(alice_chat) << alice_chat.error().to_string();
+  auto alice_app = alice().send_message(*alice_chat, app);
+  ASSERT_TRUE(alice_app) << alice_app.error().to_string();
+  const std::string poll =
+      R"({"payload":{"type":"poll","question":"Pizza or pasta?","options":["Pizza","Pasta","Both"]},)"
+      R"("document":"Pizza or pasta?"})";
+  ASSERT_TRUE(alice().send_webxdc_status_update(*alice_app, poll));
+
+  auto bob_app = bob().wait_incoming_text("Pizza or pasta?", 60s);
+  ASSERT_TRUE(bob_app) << bob_app.error().to_string();
+  EXPECT_EQ(bob_app->at("viewType"), "Webxdc");
+  auto bob_app_id = bob_app->at("id").to_number<std::uint32_t>();
+  auto info = bob().call("get_webxdc_info", {json::value(bob_app_id)});
+  ASSERT_TRUE(info) << info.error().to_string();
+  EXPECT_EQ(info->at("name"), "Poll");
+  EXPECT_EQ(info->at("icon"), "icon.png");
+  EXPECT_EQ(info->at("internetAccess"), false);
+  ASSERT_TRUE(info->at("selfAddr").is_string());
+  const std::string bob_self_addr(info->at("selfAddr").as_string());
+  EXPECT_EQ(bob_self_addr.size(), 64u) << bob_self_addr;
+
+  // The updates of an instance once one of them satisfies `pred` (each WebxdcStatusUpdate event
+  // for the instance is one more look; the own updates raise the event too).
+  auto wait_update = [](PeerAccount& who, std::uint32_t instance,
+                        const std::function<bool(const json::value&)>& pred) -> json::value {
+    for (int round = 0; round < 10; ++round) {
+      auto event = who.wait_for_event(
+          [&](const json::object& e) {
+            return e.at("kind") == "WebxdcStatusUpdate"
+                   && e.at("msgId").to_number<std::uint32_t>() == instance;
+          },
+          60s);
+      EXPECT_TRUE(event) << event.error().to_string();
+      if (!event)
+        return {};
+      auto updates = who.get_webxdc_status_updates(instance);
+      EXPECT_TRUE(updates) << updates.error().to_string();
+      if (!updates)
+        return {};
+      for (const auto& u : updates->as_array()) {
+        if (pred(u.at("payload")))
+          return *updates;
+      }
+    }
+    ADD_FAILURE() << "no such update";
+    return {};
+  };
+
+  // The poll reaches bob as the app will see it.
+  auto bob_updates = wait_update(bob(), bob_app_id, [](const json::value& p) {
+    return p.is_object() && p.as_object().if_contains("type") && p.at("type") == "poll";
+  });
+  ASSERT_TRUE(bob_updates.is_array());
+  ASSERT_EQ(bob_updates.as_array().size(), 1u) << json::serialize(bob_updates);
+  EXPECT_EQ(bob_updates.as_array()[0].at("payload"),
+            json::parse(R"({"type":"poll","question":"Pizza or pasta?",)"
+                        R"("options":["Pizza","Pasta","Both"]})"));
+  info = bob().call("get_webxdc_info", {json::value(bob_app_id)});
+  ASSERT_TRUE(info) << info.error().to_string();
+  EXPECT_EQ(info->at("document"), "Pizza or pasta?");
+
+  // Bob votes for the second option exactly as the app does; alice gets the payload unchanged,
+  // and its voter is bob's selfAddr, not alice's own.
+  const std::string vote =
+      R"({"payload":{"type":"vote","option":1,"voter":")" + bob_self_addr + R"("}})";
+  ASSERT_TRUE(bob().send_webxdc_status_update(bob_app_id, vote));
+  auto alice_updates = wait_update(alice(), *alice_app, [](const json::value& p) {
+    return p.is_object() && p.as_object().if_contains("type") && p.at("type") == "vote";
+  });
+  ASSERT_TRUE(alice_updates.is_array());
+  ASSERT_EQ(alice_updates.as_array().size(), 2u) << json::serialize(alice_updates);
+  EXPECT_EQ(alice_updates.as_array()[1].at("payload"), json::parse(vote).at("payload"));
+  auto alice_info = alice().call("get_webxdc_info", {json::value(*alice_app)});
+  ASSERT_TRUE(alice_info) << alice_info.error().to_string();
+  EXPECT_NE(alice_info->at("selfAddr"), json::value(bob_self_addr));
 }
 
 }  // namespace
