@@ -57,8 +57,8 @@ Result<runtime::BotOptions> bot_options(const config::BotConfig& config) {
   const auto& account = *config.account;
   if (account.addr.empty()) {
     return config::config_error(account.mark,
-                                "account: creating an account from an invite URL is not "
-                                "supported yet; give `addr` and `password`");
+                                "account: the invite URL was not resolved (dcbot resolves "
+                                "`invite:` when it loads the config)");
   }
   runtime::BotOptions o;
   o.transport.addr = account.addr;

@@ -12,8 +12,8 @@
 namespace dcbot::cli {
 
 // Maps a loaded config onto the options of runtime::open_bot. Errc::Config naming the file (and
-// line:col when known) for what this version cannot run: no account, or an account given only as
-// an invite URL (that needs `dcbot init`, issue #6).
+// line:col when known) when there is no account, or when an `invite:` URL was not resolved into an
+// address first (the cli does that when it loads a config).
 Result<runtime::BotOptions> bot_options(const config::BotConfig& config);
 
 // The human summary `dcbot check` prints: address, servers, data dir, profile, limits, plugins.

@@ -21,9 +21,12 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "chat/account.h"
+#include "cli/init.h"
 #include "cli/options.h"
 #include "cli/qr.h"
+#include "config/account_url.h"
 #include "config/config.h"
+#include "crypto/random.h"
 #include "dcbot/bot.h"
 #include "dcbot/log.h"
 #include "lua/bot_plugin.h"
@@ -33,6 +36,8 @@
 #include "runtime/signal.h"
 #include "store/db.h"
 #include "store/mailbox.h"
+#include "store/runtime_tables.h"
+#include "store/schema.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -155,7 +160,57 @@ struct Loaded {
   runtime::BotOptions options;
 };
 
+// The plugin-storage namespace where a DCACCOUNT: account's invented credentials are kept.
+constexpr std::string_view kAccountStore = "dcbot:account";
+
+// `account: { invite: URL }`: a dclogin: URL is parsed each time; a DCACCOUNT: account is
+// invented once and its address and password are kept in the bot's database (the chatmail relay
+// creates the account at the first login).
+Result<> resolve_invite(config::BotConfig& config) {
+  if (!config.account || config.account->invite.empty() || !config.account->addr.empty()) {
+    return {};
+  }
+  config::AccountConfig& account = *config.account;
+  auto random = [](std::size_t n) {
+    Bytes bytes = crypto::random_bytes(n);
+    return std::string(bytes.begin(), bytes.end());
+  };
+  auto parsed = config::parse_account_url(account.invite, random);
+  if (!parsed) {
+    return config::config_error(account.mark, "account.invite: " + parsed.error().message);
+  }
+  config::AccountSetup setup = std::move(*parsed);
+  if (setup.created) {
+    std::error_code ec;
+    std::filesystem::create_directories(config.data_dir, ec);
+    DCBOT_TRY(auto db, store::open_store((config.data_dir / "dcbot.db").string()));
+    store::PluginKv kv(db);
+    DCBOT_TRY(auto addr, kv.get(kAccountStore, "addr"));
+    DCBOT_TRY(auto password, kv.get(kAccountStore, "password"));
+    if (addr && password) {
+      setup.addr.assign(addr->begin(), addr->end());
+      setup.password.assign(password->begin(), password->end());
+    } else {
+      DCBOT_TRY(auto txn, store::Txn::begin(db));
+      DCBOT_TRY(kv.put(kAccountStore, "addr", to_bytes(setup.addr)));
+      DCBOT_TRY(kv.put(kAccountStore, "password", to_bytes(setup.password)));
+      DCBOT_TRY(txn.commit());
+      log::info("dcbot: {}: new account {} on a chatmail relay (created at the first login)",
+                config.file.string(), setup.addr);
+    }
+  }
+  account.addr = setup.addr;
+  account.password = setup.password;
+  account.imap = setup.imap;
+  account.smtp = setup.smtp;
+  if (!setup.tls_verify) {
+    account.tls_verify = false;
+  }
+  return {};
+}
+
 Result<Loaded> load_one(config::BotConfig config) {
+  DCBOT_TRY(resolve_invite(config));
   DCBOT_TRY(auto options, cli::bot_options(config));
   DCBOT_TRY(register_plugins(config, nullptr, nullptr));
   return Loaded{std::move(config), std::move(options)};
@@ -578,6 +633,16 @@ int run(int argc, char** argv, SetupFunction setup) {
     join_cmd->add_option("config", config_path, "the bot's YAML config")->required();
     join_cmd->add_option("link", link, "an https://i.delta.chat/#... or OPENPGP4FPR: link")
         ->required();
+    cli::InitOptions init;
+    auto* init_cmd = app.add_subcommand(
+        "init", "create a bot config: log in (or create a chatmail account), then write CONFIG");
+    init_cmd->add_option("config", init.config_path, "the new YAML config to write")->required();
+    init_cmd->add_option("url", init.url,
+                         "a dclogin: URL, or DCACCOUNT:HOST for a new chatmail account");
+    init_cmd->add_option("--addr", init.addr, "the account's address (with --password)");
+    init_cmd->add_option("--password", init.password, "the account's password");
+    init_cmd->add_option("--name", init.name, "the bot's display name");
+    init_cmd->add_flag("--offline", init.offline, "write the config without logging in");
     std::string backup_dir;
     auto* export_cmd = app.add_subcommand(
         "export", "copy the bot's keys and state to a new directory (also while it runs)");
@@ -603,6 +668,9 @@ int run(int argc, char** argv, SetupFunction setup) {
     }
     if (join_cmd->parsed()) {
       return cmd_join(config_path, link);
+    }
+    if (init_cmd->parsed()) {
+      return cli::cmd_init(init);
     }
     if (export_cmd->parsed()) {
       return cmd_export(config_path, backup_dir);

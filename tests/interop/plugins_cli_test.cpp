@@ -224,6 +224,36 @@ TEST_F(PluginsCli, TwoBotsInOneProcessLuaPluginReloadOnSighupAndStorageSurvivesR
   stop();
 }
 
+TEST_F(PluginsCli, InitWithADcloginUrlLogsInWritesTheConfigAndTheBotAnswers) {
+  const std::string addr = relay_.fresh_address("initbot-");
+  auto url = [&](const std::string& password) {
+    return "dclogin:" + addr + "/?p=" + password + "&v=1&ih=" + relay_.host
+           + "&ip=" + std::to_string(relay_.imaps_port) + "&is=ssl&sh=" + relay_.host
+           + "&sp=" + std::to_string(relay_.smtps_port) + "&ss=ssl&ic=3";
+  };
+  const fs::path config = dir_ / "init" / "bot.yaml";
+  fs::create_directories(config.parent_path());
+  // A wrong password: refused by the relay, nothing written.
+  auto [refused, refused_out] =
+      run_capture({DCBOT_BIN, "init", config.string(), url("wrong-password")}, log_);
+  EXPECT_EQ(refused, 1) << read_file(log_);
+  EXPECT_FALSE(fs::exists(config));
+
+  auto [code, out] = run_capture(
+      {DCBOT_BIN, "init", config.string(), url(relay_.password), "--name", "Init Bot"}, log_);
+  ASSERT_EQ(code, 0) << read_file(log_);
+  EXPECT_NE(out.find("login ok"), std::string::npos) << out;
+
+  const std::string link = invite(config);
+  pid_ = spawn({DCBOT_BIN, "run", config.string()}, log_);
+  const std::uint32_t chat = join(link);
+  expect_answer(chat, "made by dcbot init", "made by dcbot init");
+  auto contact = user().get_chat(chat);
+  ASSERT_TRUE(contact) << contact.error().to_string();
+  EXPECT_EQ(std::string(contact->at("name").as_string()), "Init Bot");
+  stop();
+}
+
 TEST_F(PluginsCli, ABadPluginConfigIsAConfigErrorWithItsPosition) {
   std::ofstream(dir_ / "lua" / "plugins" / "dice.lua")
       << "local bot = require('dcbot')\nbot.config_schema({ sides = 'integer' })\n";

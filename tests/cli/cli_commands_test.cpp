@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// `dcbot export` / `dcbot import` move a bot (keys and state) to another data dir: the imported
-// bot publishes the very same invite link. Offline: `invite` needs no relay.
+// The `dcbot` commands that need no relay: `export` / `import` move a bot (keys and state) to
+// another data dir, and the imported bot publishes the very same invite link; `init --offline`
+// writes a config from a URL; an `invite: DCACCOUNT:` account is invented once and kept.
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -16,7 +17,7 @@ namespace fs = std::filesystem;
 using testsupport::read_file;
 using testsupport::run_capture;
 
-class CliBackup : public ::testing::Test {
+class CliCommands : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::path(DCBOT_BINARY_DIR) / "cli-backup"
@@ -44,7 +45,7 @@ class CliBackup : public ::testing::Test {
   fs::path log_;
 };
 
-TEST_F(CliBackup, ExportThenImportKeepsTheKeysAndTheInviteLink) {
+TEST_F(CliCommands, ExportThenImportKeepsTheKeysAndTheInviteLink) {
   const fs::path a = config("a", "bot@relay.test");
   auto [code, link] = dcbot({"invite", a.string()});
   ASSERT_EQ(code, 0) << read_file(log_);
@@ -68,7 +69,7 @@ TEST_F(CliBackup, ExportThenImportKeepsTheKeysAndTheInviteLink) {
   EXPECT_EQ(dcbot({"import", b.string(), backup.string()}).first, 2) << "never overwrites";
 }
 
-TEST_F(CliBackup, ImportRefusesOtherBotsAndNonExports) {
+TEST_F(CliCommands, ImportRefusesOtherBotsAndNonExports) {
   const fs::path a = config("a", "bot@relay.test");
   ASSERT_EQ(dcbot({"invite", a.string()}).first, 0) << read_file(log_);
   const fs::path backup = dir_ / "backup";
@@ -89,6 +90,53 @@ TEST_F(CliBackup, ImportRefusesOtherBotsAndNonExports) {
   const fs::path fresh = config("fresh", "new@relay.test");
   EXPECT_EQ(dcbot({"export", fresh.string(), (dir_ / "x").string()}).first, 1)
       << "nothing to export before the bot ever ran";
+}
+
+TEST_F(CliCommands, InitOfflineWritesAConfigThatChecks) {
+  const fs::path file = dir_ / "new.yaml";
+  auto [code, out] = dcbot({"init", file.string(),
+                            "dclogin:me@relay.test/?p=pa%20ss&ih=127.0.0.1&ip=1993&is=ssl&ic=3",
+                            "--name", "Init Bot", "--offline"});
+  ASSERT_EQ(code, 0) << read_file(log_);
+  EXPECT_NE(out.find("configured me@relay.test"), std::string::npos) << out;
+  EXPECT_EQ(read_file(dir_ / "new.secret"), "pa ss\n");
+  EXPECT_EQ(fs::status(dir_ / "new.secret").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  auto [checked, summary] = dcbot({"check", file.string()});
+  ASSERT_EQ(checked, 0) << read_file(log_) << read_file(file);
+  EXPECT_NE(summary.find("127.0.0.1:1993 (tls)"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("NOT verified"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("Init Bot"), std::string::npos) << summary;
+
+  EXPECT_EQ(dcbot({"init", file.string(), "dclogin:x@relay.test?p=y", "--offline"}).first, 2)
+      << "never overwrites a config";
+  EXPECT_EQ(dcbot({"init", (dir_ / "bad.yaml").string(), "mailto:x@y", "--offline"}).first, 2);
+  EXPECT_FALSE(fs::exists(dir_ / "bad.yaml"));
+
+  auto [created, created_out] =
+      dcbot({"init", (dir_ / "chatmail.yaml").string(), "DCACCOUNT:relay.test", "--offline"});
+  ASSERT_EQ(created, 0) << read_file(log_);
+  EXPECT_NE(created_out.find("created "), std::string::npos) << created_out;
+}
+
+TEST_F(CliCommands, AnInviteAccountIsInventedOnceAndKept) {
+  const fs::path file = dir_ / "invite.yaml";
+  std::ofstream(file) << "account:\n  invite: DCACCOUNT:https://relay.test/new\n"
+                      << "data_dir: ./inv\nplugins:\n  - builtin: echo\n";
+  auto [first_code, first] = dcbot({"check", file.string()});
+  ASSERT_EQ(first_code, 0) << read_file(log_);
+  auto [second_code, second] = dcbot({"check", file.string()});
+  ASSERT_EQ(second_code, 0) << read_file(log_);
+  auto addr_line = [](const std::string& summary) {
+    auto at = summary.find("account:");
+    return summary.substr(at, summary.find('\n', at) - at);
+  };
+  EXPECT_EQ(addr_line(first), addr_line(second));
+  EXPECT_NE(addr_line(first).find("@relay.test"), std::string::npos) << first;
+  // A 9-character local part, as chatmail relays require.
+  const std::string line = addr_line(first);
+  const auto colon = line.find_first_not_of(' ', line.find(':') + 1);
+  EXPECT_EQ(line.find('@') - colon, 9U) << line;
 }
 
 }  // namespace
