@@ -224,10 +224,10 @@ void on_stop_signal(int /*signal*/) {
 }
 
 // The minimal echo client on the real core: one deltachat-rpc-server process with one account
-// (`bot` = 1) on the relay. Prints "server-pid <pid>" and "invite <link>" once the account is
-// configured and idles on its INBOX, then answers every IncomingMsg event with the message's text
-// in the same chat (get_message + misc_send_text_message: what a JSON-RPC bot does), until
-// SIGTERM or SIGINT. Every event is consumed, so nothing piles up in the client.
+// (`bot` = 1) on the relay. Prints "server-pid <pid>", "addr <address>" and "invite <link>" once
+// the account is configured and idles on its INBOX, then answers every IncomingMsg event with the
+// message's text in the same chat (get_message + misc_send_text_message: what a JSON-RPC bot does),
+// until SIGTERM or SIGINT. Every event is consumed, so nothing piles up in the client.
 int run_core_bot(const std::string& relay_dir, const std::string& work_dir) {
   struct sigaction sa {};
 
@@ -265,7 +265,7 @@ int run_core_bot(const std::string& relay_dir, const std::string& work_dir) {
     fmt::print(stderr, "core-bot: {}\n", link.error().to_string());
     return 1;
   }
-  fmt::print("server-pid {}\ninvite {}\n", (*peer)->pid(), *link);
+  fmt::print("server-pid {}\naddr {}\ninvite {}\n", (*peer)->pid(), bot->addr(), *link);
   static_cast<void>(std::fflush(stdout));
 
   std::uint64_t echoed = 0;
@@ -307,6 +307,7 @@ struct Options {
   std::size_t users = 3;
   std::size_t messages = 20;
   std::size_t pings = 20;
+  std::size_t rounds = 1;
   int settle_s = 2;
   int idle_s = 5;
   int timeout_s = 300;
@@ -319,17 +320,35 @@ struct BotUnderTest {
   std::string tag;      // in message texts
   int pid = -1;         // the measured process
   int helper_pid = -1;  // the core bot's JSON-RPC client (not in `pid`); -1 for dcbot
+  std::string addr;
   std::string invite;
   std::vector<std::uint32_t> chats;  // per user: the user's chat with this bot
 
-  // Results.
+  // Results, summed over the throughput rounds.
   double idle_cpu_ms_per_s = 0;
-  double echoes_per_s = 0;
-  double cpu_ms_per_echo = 0;
-  double helper_cpu_ms_per_echo = -1;
-  double throughput_wall_s = 0;
+  double idle_end_cpu_ms_per_s = 0;
+  std::size_t echoes = 0;
   std::size_t echoes_ok = 0;
+  double throughput_wall_s = 0;
+  double cpu_total_ms = 0;
+  double helper_cpu_total_ms = 0;
   std::vector<double> ping_ms;
+  // Per ping, from the relay's capture mailbox: request delivered -> echo delivered.
+  std::vector<double> turnaround_ms;
+  std::size_t turnaround_missing = 0;
+
+  [[nodiscard]] double echoes_per_s() const {
+    return throughput_wall_s > 0 ? static_cast<double>(echoes) / throughput_wall_s : 0;
+  }
+
+  [[nodiscard]] double cpu_ms_per_echo() const {
+    return echoes > 0 ? cpu_total_ms / static_cast<double>(echoes) : 0;
+  }
+
+  [[nodiscard]] double helper_cpu_ms_per_echo() const {
+    return echoes > 0 ? helper_cpu_total_ms / static_cast<double>(echoes) : 0;
+  }
+
   Memory mem;
   Memory helper_mem;
 };
@@ -341,6 +360,11 @@ double percentile(std::vector<double> v, double p) {
   std::sort(v.begin(), v.end());
   auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(v.size())));
   return v[std::clamp<std::size_t>(rank, 1, v.size()) - 1];
+}
+
+// Unix time in seconds (the clock of the relay's maildir file names).
+double wall_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 // Waits for the next IncomingMsg of `user` in `chat`; its message id.
@@ -379,11 +403,16 @@ class Bench {
       DCBOT_TRY(join(*bot));
     }
     DCBOT_TRY(warm_up());
-    measure_idle();
-    for (auto* bot : {&dcbot_, &core_}) {
-      DCBOT_TRY(throughput(*bot));
+    measure_idle(&BotUnderTest::idle_cpu_ms_per_s);
+    for (std::size_t r = 0; r < o_.rounds; ++r) {
+      // Alternate which bot goes first.
+      auto order = r % 2 == 0 ? std::array{&dcbot_, &core_} : std::array{&core_, &dcbot_};
+      for (auto* bot : order) {
+        DCBOT_TRY(throughput(*bot, r));
+      }
     }
     DCBOT_TRY(pings());
+    measure_idle(&BotUnderTest::idle_end_cpu_ms_per_s);
     for (auto* bot : {&dcbot_, &core_}) {
       bot->mem = memory(bot->pid);
       if (bot->helper_pid > 0) {
@@ -425,8 +454,9 @@ class Bench {
     fs::path dir = work_ / "dcbot";
     fs::create_directories(dir);
     fs::path config = dir / "bot.yaml";
+    dcbot_.addr = relay_.fresh_address("benchdcbot-");
     std::ofstream(config) << "account:\n"
-                          << "  addr: " << relay_.fresh_address("benchdcbot-") << "\n"
+                          << "  addr: " << dcbot_.addr << "\n"
                           << "  password: " << relay_.password << "\n"
                           << "  imap: { host: " << relay_.host << ", port: " << relay_.imaps_port
                           << ", security: tls }\n"
@@ -482,18 +512,21 @@ class Bench {
       return client.error();
     }
     core_.helper_pid = *client;
-    auto lines = read_lines(pipe[0], 2, 120s);
+    auto lines = read_lines(pipe[0], 3, 120s);
     ::close(pipe[0]);
     if (!lines) {
       return lines.error().with_context(
           fmt::format("core bot (see {})", (dir / "client.log").string()));
     }
     const auto& pid_line = lines->at(0);
-    const auto& invite_line = lines->at(1);
-    if (pid_line.rfind("server-pid ", 0) != 0 || invite_line.rfind("invite ", 0) != 0) {
+    const auto& addr_line = lines->at(1);
+    const auto& invite_line = lines->at(2);
+    if (pid_line.rfind("server-pid ", 0) != 0 || addr_line.rfind("addr ", 0) != 0
+        || invite_line.rfind("invite ", 0) != 0) {
       return make_error(Errc::Protocol, "core bot: unexpected output");
     }
     core_.pid = std::atoi(pid_line.c_str() + 11);
+    core_.addr = addr_line.substr(5);
     core_.invite = invite_line.substr(7);
     fmt::print("core bot: deltachat-rpc-server pid {}, JSON-RPC client pid {}\n", core_.pid,
                core_.helper_pid);
@@ -548,21 +581,22 @@ class Bench {
     return {};
   }
 
-  void measure_idle() {
+  // Both bots' CPU over `--idle` seconds without messages.
+  void measure_idle(double BotUnderTest::*field) {
     if (o_.idle_s <= 0) {
       return;
     }
     double d0 = cpu_ms(dcbot_.pid);
     double c0 = cpu_ms(core_.pid);
     std::this_thread::sleep_for(std::chrono::seconds(o_.idle_s));
-    dcbot_.idle_cpu_ms_per_s = (cpu_ms(dcbot_.pid) - d0) / o_.idle_s;
-    core_.idle_cpu_ms_per_s = (cpu_ms(core_.pid) - c0) / o_.idle_s;
+    dcbot_.*field = (cpu_ms(dcbot_.pid) - d0) / o_.idle_s;
+    core_.*field = (cpu_ms(core_.pid) - c0) / o_.idle_s;
   }
 
   // N users send M messages each at once (one thread per user); the wall clock runs from the
   // first send to the last echo; the CPU window runs `settle` seconds longer, so work the bot
   // does after sending (IMAP flag updates, deletions) is counted.
-  Result<void> throughput(BotUnderTest& bot) {
+  Result<void> throughput(BotUnderTest& bot, std::size_t round) {
     for (auto& user : users_) {
       users_peer_->clear_events(user.id());
     }
@@ -575,7 +609,7 @@ class Bench {
     for (std::size_t u = 0; u < users_.size(); ++u) {
       senders.emplace_back([&, u] {
         for (std::size_t m = 0; m < o_.messages; ++m) {
-          auto sent = users_[u].send_text(bot.chats[u], text(bot, u, m));
+          auto sent = users_[u].send_text(bot.chats[u], text(bot, round, u, m));
           if (!sent) {
             errors[u] = sent.error();
             return;
@@ -614,7 +648,7 @@ class Bench {
     for (std::size_t u = 0; u < users_.size(); ++u) {
       std::map<std::string, int> expected;
       for (std::size_t m = 0; m < o_.messages; ++m) {
-        ++expected[text(bot, u, m)];
+        ++expected[text(bot, round, u, m)];
       }
       for (auto id : ids[u]) {
         DCBOT_TRY(auto message, users_[u].get_message(id));
@@ -625,15 +659,14 @@ class Bench {
         }
       }
     }
-    bot.echoes_ok = ok;
-    bot.throughput_wall_s = std::chrono::duration<double>(t1 - t0).count();
-    bot.echoes_per_s = static_cast<double>(total) / bot.throughput_wall_s;
-    bot.cpu_ms_per_echo = (cpu1 - cpu0) / static_cast<double>(total);
-    if (bot.helper_pid > 0) {
-      bot.helper_cpu_ms_per_echo = (helper1 - helper0) / static_cast<double>(total);
-    }
-    fmt::print("{}: {} echoes in {:.2f} s ({} encrypted and matching), {:.0f} ms CPU\n", bot.name,
-               total, bot.throughput_wall_s, ok, cpu1 - cpu0);
+    double wall = std::chrono::duration<double>(t1 - t0).count();
+    bot.echoes += total;
+    bot.echoes_ok += ok;
+    bot.throughput_wall_s += wall;
+    bot.cpu_total_ms += cpu1 - cpu0;
+    bot.helper_cpu_total_ms += helper1 - helper0;
+    fmt::print("round {}: {}: {} echoes in {:.2f} s ({} encrypted and matching), {:.0f} ms CPU\n",
+               round + 1, bot.name, total, wall, ok, cpu1 - cpu0);
     if (ok != total) {
       return make_error(Errc::Protocol,
                         fmt::format("{}: only {} of {} echoes matched", bot.name, ok, total));
@@ -641,8 +674,86 @@ class Bench {
     return {};
   }
 
-  std::string text(const BotUnderTest& bot, std::size_t user, std::size_t n) const {
-    return fmt::format("bench {} u{} #{} {}", bot.tag, user, n, run_id_);
+  [[nodiscard]] std::string text(const BotUnderTest& bot, std::size_t round, std::size_t user,
+                                 std::size_t n) const {
+    return fmt::format("bench {} r{} u{} #{} {}", bot.tag, round, user, n, run_id_);
+  }
+
+  // The bot's turnaround as the relay saw it: from the delivery of the first mail `user` -> `bot`
+  // to the delivery of the first mail `bot` -> `user` after it, both delivered after `since`
+  // (Unix seconds). Every mail is BCC'd to the capture mailbox, whose maildir file names carry
+  // the delivery time in microseconds. Empty if either mail is not there.
+  [[nodiscard]] std::optional<double> turnaround(double since, const std::string& user,
+                                                 const std::string& bot) const {
+    auto mails = captured_since(since);
+    std::optional<double> request;
+    std::optional<double> echo;
+    for (const auto& m : mails) {
+      if (!request && m.from.find("<" + user + ">") != std::string::npos
+          && m.to.find("for <" + bot + ">") != std::string::npos) {
+        request = m.time;
+      } else if (request && m.from.find("<" + bot + ">") != std::string::npos
+                 && m.to.find("for <" + user + ">") != std::string::npos) {
+        echo = m.time;
+        break;
+      }
+    }
+    if (!request || !echo) {
+      return std::nullopt;
+    }
+    return (*echo - *request) * 1000.0;
+  }
+
+  struct Captured {
+    double time = 0;   // delivery, Unix seconds
+    std::string from;  // the Return-Path field: the envelope sender
+    std::string to;    // the Received fields: postfix names the envelope recipient ("for <...>")
+  };
+
+  // The capture mailbox's mails delivered after `since`, oldest first. The outer To field does not
+  // help (the core writes `"hidden-recipients": ;`): sender and recipient come from the trace
+  // fields the relay added.
+  [[nodiscard]] std::vector<Captured> captured_since(double since) const {
+    std::vector<Captured> out;
+    fs::path root = fs::path(relay_.maildir_root) / relay_.capture_addr / "Maildir";
+    for (const char* sub : {"new", "cur"}) {
+      std::error_code ec;
+      for (auto it = fs::directory_iterator(root / sub, ec); !ec && it != fs::directory_iterator();
+           it.increment(ec)) {
+        // Dovecot's maildir names: <seconds>.M<microseconds>P<pid>.<host>,S=...
+        std::string name = it->path().filename().string();
+        char* end = nullptr;
+        double seconds = static_cast<double>(std::strtoll(name.c_str(), &end, 10));
+        if (end == nullptr || end[0] != '.' || end[1] != 'M') {
+          continue;
+        }
+        double time = seconds + static_cast<double>(std::strtoll(end + 2, nullptr, 10)) / 1e6;
+        if (time < since) {
+          continue;
+        }
+        Captured c{.time = time, .from = {}, .to = {}};
+        std::ifstream in(it->path(), std::ios::binary);
+        std::string line;
+        std::string* field = nullptr;  // the field a folded line continues
+        while (std::getline(in, line) && line != "\r" && !line.empty()) {
+          if ((line[0] == ' ' || line[0] == '\t') && field != nullptr) {
+            *field += line;
+          } else if (line.rfind("Return-Path:", 0) == 0) {
+            c.from = line;
+            field = &c.from;
+          } else if (line.rfind("Received:", 0) == 0) {
+            c.to += line;
+            field = &c.to;
+          } else {
+            field = nullptr;
+          }
+        }
+        out.push_back(std::move(c));
+      }
+    }
+    std::sort(out.begin(), out.end(),
+              [](const Captured& a, const Captured& b) { return a.time < b.time; });
+    return out;
   }
 
   // Single pings, one message in flight at a time, alternating between the bots; user k % N
@@ -654,6 +765,7 @@ class Bench {
         auto chat = bot->chats[k % users_.size()];
         users_peer_->clear_events(user.id());
         std::string text = fmt::format("ping {} {} {}", bot->tag, k, run_id_);
+        double since = wall_seconds() - 1.0;
         auto t0 = Clock::now();
         DCBOT_TRY(user.send_text(chat, text));
         for (;;) {
@@ -662,6 +774,11 @@ class Bench {
           DCBOT_TRY(auto message, user.get_message(id));
           if (text_of(message) == text) {
             bot->ping_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+            if (auto t = turnaround(since, user.addr(), bot->addr)) {
+              bot->turnaround_ms.push_back(*t);
+            } else {
+              ++bot->turnaround_missing;
+            }
             break;
           }
         }
@@ -684,33 +801,44 @@ class Bench {
     double c50 = percentile(c.ping_ms, 0.5);
     double d90 = percentile(d.ping_ms, 0.9);
     double c90 = percentile(c.ping_ms, 0.9);
-    bool cpu_met = d.cpu_ms_per_echo * 20 <= c.cpu_ms_per_echo;
+    double dt50 = percentile(d.turnaround_ms, 0.5);
+    double ct50 = percentile(c.turnaround_ms, 0.5);
+    double dt90 = percentile(d.turnaround_ms, 0.9);
+    double ct90 = percentile(c.turnaround_ms, 0.9);
+    bool cpu_met = d.cpu_ms_per_echo() * 20 <= c.cpu_ms_per_echo();
     bool p50_met = d50 < c50;
     bool rss_met = d.mem.hwm_kib * 2 <= c.mem.hwm_kib;
 
-    fmt::print("\n{} users x {} messages = {} echoes per bot; {} pings per bot\n\n", o_.users,
-               o_.messages, o_.users * o_.messages, o_.pings);
+    fmt::print("\n{} users x {} messages x {} round(s) = {} echoes per bot; {} pings per bot\n\n",
+               o_.users, o_.messages, o_.rounds, d.echoes, o_.pings);
     fmt::print("| | dcbot-echo | core 2.62 bot | dcbot / core | goal |\n");
     fmt::print("| --- | --- | --- | --- | --- |\n");
-    fmt::print("| echoes/s (N x M burst) | {:.2f} | {:.2f} | {:.2f} | |\n", d.echoes_per_s,
-               c.echoes_per_s, ratio(d.echoes_per_s, c.echoes_per_s));
+    fmt::print("| echoes/s (N x M at once) | {:.2f} | {:.2f} | {:.2f} | |\n", d.echoes_per_s(),
+               c.echoes_per_s(), ratio(d.echoes_per_s(), c.echoes_per_s()));
     fmt::print("| CPU ms / echo (bot process) | {:.2f} | {:.2f} | 1/{:.1f} | <= 1/20: {} |\n",
-               d.cpu_ms_per_echo, c.cpu_ms_per_echo, ratio(c.cpu_ms_per_echo, d.cpu_ms_per_echo),
-               cpu_met ? "met" : "NOT met");
-    fmt::print("| ping p50 ms | {:.0f} | {:.0f} | {:.2f} | lower: {} |\n", d50, c50,
+               d.cpu_ms_per_echo(), c.cpu_ms_per_echo(),
+               ratio(c.cpu_ms_per_echo(), d.cpu_ms_per_echo()), cpu_met ? "met" : "NOT met");
+    fmt::print("| ping round trip p50 ms | {:.0f} | {:.0f} | {:.2f} | lower: {} |\n", d50, c50,
                ratio(d50, c50), p50_met ? "met" : "NOT met");
-    fmt::print("| ping p90 ms | {:.0f} | {:.0f} | {:.2f} | |\n", d90, c90, ratio(d90, c90));
+    fmt::print("| ping round trip p90 ms | {:.0f} | {:.0f} | {:.2f} | |\n", d90, c90,
+               ratio(d90, c90));
+    fmt::print("| - of which bot turnaround at the relay, p50 ms | {:.0f} | {:.0f} | {:.2f} | |\n",
+               dt50, ct50, ratio(dt50, ct50));
+    fmt::print("| - of which bot turnaround at the relay, p90 ms | {:.0f} | {:.0f} | {:.2f} | |\n",
+               dt90, ct90, ratio(dt90, ct90));
     fmt::print("| VmHWM MiB (peak RSS) | {:.1f} | {:.1f} | {:.2f} | <= 1/2: {} |\n",
                mib(d.mem.hwm_kib), mib(c.mem.hwm_kib),
                ratio(mib(d.mem.hwm_kib), mib(c.mem.hwm_kib)), rss_met ? "met" : "NOT met");
     fmt::print("| VmRSS MiB (at the end) | {:.1f} | {:.1f} | {:.2f} | |\n", mib(d.mem.rss_kib),
                mib(c.mem.rss_kib), ratio(mib(d.mem.rss_kib), mib(c.mem.rss_kib)));
-    fmt::print("| idle CPU ms / s (before the load) | {:.2f} | {:.2f} | | |\n", d.idle_cpu_ms_per_s,
-               c.idle_cpu_ms_per_s);
+    fmt::print(
+        "| idle CPU ms / s, before / after the load | {:.1f} / {:.1f} | {:.1f} / {:.1f} | | "
+        "|\n",
+        d.idle_cpu_ms_per_s, d.idle_end_cpu_ms_per_s, c.idle_cpu_ms_per_s, c.idle_end_cpu_ms_per_s);
     fmt::print(
         "\ncore bot's JSON-RPC client (a separate C++ process, not in the core column): "
         "{:.2f} CPU ms / echo, VmHWM {:.1f} MiB\n",
-        c.helper_cpu_ms_per_echo, mib(c.helper_mem.hwm_kib));
+        c.helper_cpu_ms_per_echo(), mib(c.helper_mem.hwm_kib));
     fmt::print(
         "throughput wall time: dcbot {:.2f} s, core {:.2f} s; echoes verified (text, "
         "padlock, once each): dcbot {}, core {}\n",
@@ -724,6 +852,10 @@ class Bench {
     };
     fmt::print("pings ms, dcbot:{}\n", row(d.ping_ms));
     fmt::print("pings ms, core: {}\n", row(c.ping_ms));
+    fmt::print("turnaround at the relay ms, dcbot:{} ({} not found)\n", row(d.turnaround_ms),
+               d.turnaround_missing);
+    fmt::print("turnaround at the relay ms, core: {} ({} not found)\n", row(c.turnaround_ms),
+               c.turnaround_missing);
     fmt::print("load average at the end: {}", read_file("/proc/loadavg"));
   }
 
@@ -746,9 +878,13 @@ int run(int argc, char** argv) {
   app.add_option("-m,--messages", o.messages, "messages per user (M)")->check(CLI::Range(1, 10000));
   app.add_option("-p,--pings", o.pings, "single pings per bot for the latency")
       ->check(CLI::Range(1, 10000));
+  app.add_option("-r,--rounds", o.rounds,
+                 "throughput rounds per bot (N x M each), alternating which bot goes first")
+      ->check(CLI::Range(1, 1000));
   app.add_option("--settle", o.settle_s, "seconds the CPU window runs past the last echo")
       ->check(CLI::Range(0, 600));
-  app.add_option("--idle", o.idle_s, "seconds of idle CPU measured before the load (0: skip)")
+  app.add_option("--idle", o.idle_s,
+                 "seconds of idle CPU measured before and after the load (0: skip)")
       ->check(CLI::Range(0, 600));
   app.add_option("--timeout", o.timeout_s, "seconds a phase may take")->check(CLI::Range(1, 86400));
   app.add_option("--echo-bin", o.echo_bin, "the dcbot-echo program");
