@@ -92,8 +92,10 @@ double cpu_ms(int pid) {
 }
 
 struct Memory {
-  long hwm_kib = -1;  // VmHWM: peak resident set size
-  long rss_kib = -1;  // VmRSS: resident set size now
+  long hwm_kib = -1;   // VmHWM: peak resident set size
+  long rss_kib = -1;   // VmRSS: resident set size now
+  long anon_kib = -1;  // RssAnon: of VmRSS, private memory (heap, stacks)
+  long file_kib = -1;  // RssFile: of VmRSS, mapped files (the binary, shared libraries)
 };
 
 Memory memory(int pid) {
@@ -105,6 +107,10 @@ Memory memory(int pid) {
       m.hwm_kib = std::strtol(line.c_str() + 6, nullptr, 10);
     } else if (line.rfind("VmRSS:", 0) == 0) {
       m.rss_kib = std::strtol(line.c_str() + 6, nullptr, 10);
+    } else if (line.rfind("RssAnon:", 0) == 0) {
+      m.anon_kib = std::strtol(line.c_str() + 8, nullptr, 10);
+    } else if (line.rfind("RssFile:", 0) == 0) {
+      m.file_kib = std::strtol(line.c_str() + 8, nullptr, 10);
     }
   }
   return m;
@@ -593,10 +599,33 @@ class Bench {
     core_.*field = (cpu_ms(core_.pid) - c0) / o_.idle_s;
   }
 
+  // Waits (at most 60 s) until neither bot used more than one clock tick (10 ms) of CPU in the
+  // last second, so background work left over from earlier steps (the core's housekeeping after
+  // its start, the previous round) does not land in the next measurement window.
+  void quiesce() {
+    auto start = Clock::now();
+    double d = cpu_ms(dcbot_.pid);
+    double c = cpu_ms(core_.pid);
+    while (Clock::now() - start < 60s) {
+      std::this_thread::sleep_for(1s);
+      double d1 = cpu_ms(dcbot_.pid);
+      double c1 = cpu_ms(core_.pid);
+      bool quiet = d1 - d <= 10.5 && c1 - c <= 10.5;
+      d = d1;
+      c = c1;
+      if (quiet) {
+        break;
+      }
+    }
+    fmt::print("quiet after {:.1f} s\n",
+               std::chrono::duration<double>(Clock::now() - start).count());
+  }
+
   // N users send M messages each at once (one thread per user); the wall clock runs from the
   // first send to the last echo; the CPU window runs `settle` seconds longer, so work the bot
   // does after sending (IMAP flag updates, deletions) is counted.
   Result<void> throughput(BotUnderTest& bot, std::size_t round) {
+    quiesce();
     for (auto& user : users_) {
       users_peer_->clear_events(user.id());
     }
@@ -831,8 +860,11 @@ class Bench {
                ratio(mib(d.mem.hwm_kib), mib(c.mem.hwm_kib)), rss_met ? "met" : "NOT met");
     fmt::print("| VmRSS MiB (at the end) | {:.1f} | {:.1f} | {:.2f} | |\n", mib(d.mem.rss_kib),
                mib(c.mem.rss_kib), ratio(mib(d.mem.rss_kib), mib(c.mem.rss_kib)));
+    fmt::print("| - of VmRSS: RssAnon / RssFile MiB | {:.1f} / {:.1f} | {:.1f} / {:.1f} | | |\n",
+               mib(d.mem.anon_kib), mib(d.mem.file_kib), mib(c.mem.anon_kib), mib(c.mem.file_kib));
     fmt::print(
-        "| idle CPU ms / s, before / after the load | {:.1f} / {:.1f} | {:.1f} / {:.1f} | | "
+        "| CPU ms / s without messages: after warm-up / at the end | {:.1f} / {:.1f} | {:.1f} / "
+        "{:.1f} | | "
         "|\n",
         d.idle_cpu_ms_per_s, d.idle_end_cpu_ms_per_s, c.idle_cpu_ms_per_s, c.idle_end_cpu_ms_per_s);
     fmt::print(
