@@ -939,6 +939,8 @@ int run(int argc, char** argv) {
     return run_core_bot(core_relay_dir, core_work_dir);
   }
 
+  // Progress lines show up as they happen, also when stdout is a pipe or a file.
+  static_cast<void>(std::setvbuf(stdout, nullptr, _IOLBF, 0));
   auto env = o.relay_dir.empty() ? RelayEnv::from_environment() : RelayEnv::load(o.relay_dir);
   if (!env) {
     fmt::print(stderr, "bench: {}\n", env.error().to_string());
