@@ -33,17 +33,14 @@
 #include "dcbot/log.h"
 #include "dcbot/result.h"
 
+#include "support/process.h"
 #include "support/relay_env.h"
 #include "support/rpc_peer.h"
 #include <CLI/CLI.hpp>
 #include <fcntl.h>
 #include <fmt/core.h>
 #include <poll.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX, for posix_spawn
 
 namespace dcbot::bench {
 namespace {
@@ -53,17 +50,13 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using testsupport::PeerAccount;
+using testsupport::read_file;
 using testsupport::RelayEnv;
 using testsupport::RpcPeer;
+using testsupport::spawn;
+using testsupport::wait_exit;
 
 // ---- processes and /proc ----------------------------------------------------------------------
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 // utime + stime of the whole process (all threads) in milliseconds, from /proc/<pid>/stat
 // (fields 14 and 15, in clock ticks: 10 ms resolution with the usual USER_HZ of 100). -1 if the
@@ -114,58 +107,6 @@ Memory memory(int pid) {
     }
   }
   return m;
-}
-
-// Starts `args` with stdin from /dev/null, stdout to `out_fd` (-1: into the log) and stderr
-// appended to `log`.
-Result<pid_t> spawn(const std::vector<std::string>& args, const fs::path& log, int out_fd = -1) {
-  std::vector<std::string> copy = args;
-  std::vector<char*> argv;
-  argv.reserve(copy.size() + 1);
-  for (auto& a : copy) {
-    argv.push_back(a.data());
-  }
-  argv.push_back(nullptr);
-  std::string log_path = log.string();
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
-  if (out_fd >= 0) {
-    posix_spawn_file_actions_adddup2(&actions, out_fd, STDOUT_FILENO);
-  } else {
-    posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO);
-  }
-  pid_t pid = -1;
-  int rc = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
-    return make_error(Errc::Io, fmt::format("spawn {}: error {}", args.at(0), rc));
-  }
-  return pid;
-}
-
-// Waits for `pid` for at most `limit`: its exit code, -1 (killed after the limit) or -2 (died
-// from a signal).
-int wait_exit(pid_t pid, std::chrono::milliseconds limit) {
-  auto deadline = Clock::now() + limit;
-  for (;;) {
-    int status = 0;
-    pid_t r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid) {
-      return WIFEXITED(status) ? WEXITSTATUS(status) : -2;
-    }
-    if (r < 0 && errno != EINTR) {
-      return -2;
-    }
-    if (Clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      return -1;
-    }
-    std::this_thread::sleep_for(20ms);
-  }
 }
 
 // Reads `count` lines from `fd` within `limit`.
@@ -474,23 +415,16 @@ class Bench {
                           << "limits: { send_per_minute: 0, user_messages_per_minute: 0 }\n"
                           << "logging: { level: " << o_.log_level << " }\n";
     fs::path log = dir / "bot.log";
-    fs::path out = dir / "invite.txt";
-    int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-      return make_error(Errc::Io, fmt::format("open {}", out.string()));
-    }
-    auto invite = spawn({o_.echo_bin, "invite", config.string()}, log, fd);
-    ::close(fd);
-    if (!invite) {
-      return invite.error();
-    }
-    if (int code = wait_exit(*invite, 60s); code != 0) {
+    auto [code, link] = testsupport::run_capture({o_.echo_bin, "invite", config.string()}, log);
+    if (code != 0) {
       return make_error(Errc::Internal, fmt::format("dcbot-echo invite exited with {} (see {})",
                                                     code, log.string()));
     }
-    std::string link = read_file(out);
     dcbot_.invite = link.substr(0, link.find('\n'));
-    DCBOT_TRY(dcbot_.pid, spawn({o_.echo_bin, "run", config.string()}, log));
+    dcbot_.pid = spawn({o_.echo_bin, "run", config.string()}, log);
+    if (dcbot_.pid <= 0) {
+      return make_error(Errc::Io, "cannot start dcbot-echo");
+    }
     fmt::print("dcbot-echo: pid {} ({})\n", dcbot_.pid, o_.echo_bin);
     return {};
   }
@@ -509,15 +443,14 @@ class Bench {
     if (ec) {
       return make_error(Errc::Io, "readlink /proc/self/exe");
     }
-    auto client =
+    core_.helper_pid =
         spawn({self.string(), "core-bot", "--relay-dir", relay_.dir, "--work-dir", dir.string()},
               dir / "client.log", pipe[1]);
     ::close(pipe[1]);
-    if (!client) {
+    if (core_.helper_pid <= 0) {
       ::close(pipe[0]);
-      return client.error();
+      return make_error(Errc::Io, "cannot start the core bot's client");
     }
-    core_.helper_pid = *client;
     auto lines = read_lines(pipe[0], 3, 120s);
     ::close(pipe[0]);
     if (!lines) {
