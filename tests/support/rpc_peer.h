@@ -91,6 +91,9 @@ class RpcPeer {
 
   [[nodiscard]] const std::string& name() const { return options_.name; }
 
+  // The server's process id (for /proc readings such as CPU time and RSS); -1 once reaped.
+  [[nodiscard]] int pid() const { return pid_; }
+
   [[nodiscard]] const std::string& work_dir() const { return work_dir_; }
 
   [[nodiscard]] std::string accounts_dir() const { return work_dir_ + "/accounts"; }
