@@ -57,6 +57,8 @@ void print_error(const Error& error) {
   fmt::print(stderr, "dcbot: {}\n", error.message);
 }
 
+bool print_invite(Bot& bot, bool legacy);
+
 // The plugins of one running bot that live beyond their registration (Lua states, for reload).
 struct Plugins {
   std::filesystem::path config_file;
@@ -158,7 +160,15 @@ Result<> register_plugins(const config::BotConfig& config, Bot* bot, Plugins* pl
 struct Loaded {
   config::BotConfig config;
   runtime::BotOptions options;
+  // The account was invented just now (DCACCOUNT:): `run` checks it can log in first.
+  bool new_account = false;
 };
+
+// The chatmail relay a config without `account:` gets a new account on (DCACCOUNT:).
+std::string default_relay() {
+  const char* env = std::getenv("DCBOT_DEFAULT_RELAY");
+  return env != nullptr && *env != '\0' ? std::string(env) : std::string("nine.testrun.org");
+}
 
 // The plugin-storage namespace where a DCACCOUNT: account's invented credentials are kept.
 constexpr std::string_view kAccountStore = "dcbot:account";
@@ -166,10 +176,17 @@ constexpr std::string_view kAccountStore = "dcbot:account";
 // `account: { invite: URL }`: a dclogin: URL is parsed each time; a DCACCOUNT: account is
 // invented once and its address and password are kept in the bot's database (the chatmail relay
 // creates the account at the first login).
-Result<> resolve_invite(config::BotConfig& config) {
-  if (!config.account || config.account->invite.empty() || !config.account->addr.empty()) {
-    return {};
+// A config without `account:` is `invite: DCACCOUNT:<default relay>`. Returns true when the
+// account was invented now.
+Result<bool> resolve_invite(config::BotConfig& config) {
+  if (!config.account) {
+    config.account = config::AccountConfig{};
+    config.account->invite = "DCACCOUNT:" + default_relay();
   }
+  if (config.account->invite.empty() || !config.account->addr.empty()) {
+    return false;
+  }
+  bool invented = false;
   config::AccountConfig& account = *config.account;
   auto random = [](std::size_t n) {
     Bytes bytes = crypto::random_bytes(n);
@@ -197,6 +214,7 @@ Result<> resolve_invite(config::BotConfig& config) {
       DCBOT_TRY(txn.commit());
       log::info("dcbot: {}: new account {} on a chatmail relay (created at the first login)",
                 config.file.string(), setup.addr);
+      invented = true;
     }
   }
   account.addr = setup.addr;
@@ -206,14 +224,14 @@ Result<> resolve_invite(config::BotConfig& config) {
   if (!setup.tls_verify) {
     account.tls_verify = false;
   }
-  return {};
+  return invented;
 }
 
 Result<Loaded> load_one(config::BotConfig config) {
-  DCBOT_TRY(resolve_invite(config));
+  DCBOT_TRY(bool invented, resolve_invite(config));
   DCBOT_TRY(auto options, cli::bot_options(config));
   DCBOT_TRY(register_plugins(config, nullptr, nullptr));
-  return Loaded{std::move(config), std::move(options)};
+  return Loaded{std::move(config), std::move(options), invented};
 }
 
 // Every bot of the given files: each is a bot config or a host file (`bots:` naming bot
@@ -356,6 +374,25 @@ int cmd_run(const std::vector<std::string>& paths, const SetupFunction& setup) {
     print_error(loaded.error());
     return kExitUsage;
   }
+  // A new chatmail account: log in once now (the relay creates it), then show its invite.
+  for (const auto& bot : *loaded) {
+    if (!bot.new_account) {
+      continue;
+    }
+    const std::string& host = bot.options.transport.imap.host;
+    fmt::print("dcbot: creating the account {} on {} ...\n", bot.options.transport.addr, host);
+    std::fflush(stdout);
+    auto login = cli::verify_login(bot.options.transport);
+    if (!login) {
+      fmt::print(stderr,
+                 "dcbot: could not create an account on {}: {}\n"
+                 "Without internet access, run the bot on the local test relay instead:\n"
+                 "  scripts/run          (README command 1: starts the relay and the echo bot)\n"
+                 "or give an `account:` in {} (docs/config.md, `dcbot init`).\n",
+                 host, login.error().message, bot.config.file.string());
+      return kExitFailure;
+    }
+  }
   asio::io_context io;
   std::vector<Running> bots(loaded->size());
   for (std::size_t i = 0; i < loaded->size(); ++i) {
@@ -366,12 +403,35 @@ int cmd_run(const std::vector<std::string>& paths, const SetupFunction& setup) {
     }
     log::info("dcbot: {} running (key {}, data in {})", bots[i].bot->addr(),
               bots[i].bot->fingerprint(), bots[i].bot->data_dir().string());
+    if ((*loaded)[i].new_account) {
+      print_invite(*bots[i].bot, false);
+    }
   }
   run_until_signal(io, bots);
   for (const auto& running : bots) {
     log::info("dcbot: {} stopped", running.bot->addr());
   }
   return 0;
+}
+
+// The invite link on the first line of stdout, then a QR code when stdout is a terminal.
+bool print_invite(Bot& bot, bool legacy) {
+  auto link = bot.invite_link(legacy);
+  if (!link) {
+    print_error(link.error());
+    return false;
+  }
+  fmt::print("{}\n", *link);
+  if (isatty(STDOUT_FILENO) == 1) {
+    auto qr = cli::render_qr(*link);
+    if (qr) {
+      fmt::print(
+          "\n{}\nScan this with Delta Chat (or open the link on the phone) to chat with {}.\n", *qr,
+          bot.addr());
+    }
+  }
+  std::fflush(stdout);
+  return true;
 }
 
 int cmd_invite(const std::string& path, bool legacy) {
@@ -386,22 +446,7 @@ int cmd_invite(const std::string& path, bool legacy) {
     print_error(bot.error());
     return exit_code(bot.error());
   }
-  auto link = (*bot)->invite_link(legacy);
-  if (!link) {
-    print_error(link.error());
-    return kExitFailure;
-  }
-  fmt::print("{}\n", *link);
-  if (isatty(STDOUT_FILENO) == 1) {
-    auto qr = cli::render_qr(*link);
-    if (qr) {
-      fmt::print(
-          "\n{}\nScan this with Delta Chat (or open the link on the phone) to chat with {}.\n", *qr,
-          (*bot)->addr());
-    }
-  }
-  std::fflush(stdout);
-  return 0;
+  return print_invite(**bot, legacy) ? 0 : kExitFailure;
 }
 
 // Hands every queued outbox row to the relay, for at most `timeout`. True if nothing is left.

@@ -2,6 +2,7 @@
 // The `dcbot` commands that need no relay: `export` / `import` move a bot (keys and state) to
 // another data dir, and the imported bot publishes the very same invite link; `init --offline`
 // writes a config from a URL; an `invite: DCACCOUNT:` account is invented once and kept.
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -20,7 +21,7 @@ using testsupport::run_capture;
 class CliCommands : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(DCBOT_BINARY_DIR) / "cli-backup"
+    dir_ = fs::path(DCBOT_BINARY_DIR) / "cli-commands"
            / ::testing::UnitTest::GetInstance()->current_test_info()->name();
     fs::remove_all(dir_);
     fs::create_directories(dir_);
@@ -137,6 +138,21 @@ TEST_F(CliCommands, AnInviteAccountIsInventedOnceAndKept) {
   const std::string line = addr_line(first);
   const auto colon = line.find_first_not_of(' ', line.find(':') + 1);
   EXPECT_EQ(line.find('@') - colon, 9U) << line;
+}
+
+TEST_F(CliCommands, WithoutAnAccountRunCreatesOneOrSaysHowToWorkOffline) {
+  const fs::path file = dir_ / "noaccount.yaml";
+  std::ofstream(file) << "data_dir: ./data\nplugins:\n  - builtin: echo\n";
+  // No network here: the default relay can't be reached, and the bot says what to do instead.
+  ::setenv("DCBOT_DEFAULT_RELAY", "unreachable.invalid", 1);
+  auto [code, out] = dcbot({"run", file.string()});
+  ::unsetenv("DCBOT_DEFAULT_RELAY");
+  EXPECT_EQ(code, 1) << read_file(log_);
+  const std::string log = read_file(log_);
+  EXPECT_NE(out.find("@unreachable.invalid"), std::string::npos) << out;
+  EXPECT_NE(log.find("could not create an account on unreachable.invalid"), std::string::npos)
+      << log;
+  EXPECT_NE(log.find("scripts/run"), std::string::npos) << log;
 }
 
 }  // namespace
