@@ -306,6 +306,7 @@ struct Running {
 Result<> open(asio::io_context& io, const Loaded& loaded, const SetupFunction& setup,
               Running& out) {
   DCBOT_TRY(out.bot, runtime::open_bot(io.get_executor(), loaded.options));
+  out.bot->set_admins(loaded.config.admins);
   DCBOT_TRY(register_plugins(loaded.config, out.bot.get(), &out.plugins));
   if (setup) {
     try {

@@ -2,6 +2,7 @@
 #include "config/config.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <initializer_list>
@@ -398,13 +399,50 @@ class Reader {
     return p;
   }
 
+  // A list of OpenPGP v4 fingerprints (40 hex digits; spaces allowed, as apps show them),
+  // upper-cased.
+  static Result<std::vector<std::string>> read_fingerprints(const Value& v, std::string_view path) {
+    std::vector<std::string> out;
+    if (v.is_null()) {
+      return out;
+    }
+    auto list = v.as_list();
+    if (!list) {
+      return at_path(v, std::string(path), list.error());
+    }
+    for (std::size_t i = 0; i < (*list)->size(); ++i) {
+      const Value& item = (**list)[i];
+      auto text = item.as_string();
+      if (!text) {
+        return at_path(item, fmt::format("{}[{}]", path, i), text.error());
+      }
+      std::string fpr;
+      for (char ch : *text) {
+        if (ch == ' ') {
+          continue;
+        }
+        fpr.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(ch))));
+      }
+      const bool hex = fpr.size() == 40 && std::all_of(fpr.begin(), fpr.end(), [](char ch) {
+                         return std::isxdigit(static_cast<unsigned char>(ch)) != 0;
+                       });
+      if (!hex) {
+        return config_error(
+            item.mark(),
+            fmt::format("{}[{}]: expected a key fingerprint (40 hex digits)", path, i));
+      }
+      out.push_back(std::move(fpr));
+    }
+    return out;
+  }
+
   Result<BotConfig> bot(const Value& root, const fs::path& file) {
     if (root.is_null()) {
       return config_error(root.mark(), "the config is empty");
     }
-    DCBOT_TRY(expect_map(
-        root, "",
-        {"account", "data_dir", "profile", "limits", "logging", "read_receipts", "plugins"}));
+    DCBOT_TRY(expect_map(root, "",
+                         {"account", "data_dir", "profile", "limits", "logging", "read_receipts",
+                          "admins", "plugins"}));
     BotConfig c;
     c.file = file;
     if (const Value* account_v = root.find("account")) {
@@ -427,6 +465,9 @@ class Reader {
     }
     if (const Value* rr = root.find("read_receipts")) {
       DCBOT_TRY(c.read_receipts, read_bool(*rr, "read_receipts"));
+    }
+    if (const Value* admins = root.find("admins")) {
+      DCBOT_TRY(c.admins, read_fingerprints(*admins, "admins"));
     }
     if (const Value* plugins_v = root.find("plugins")) {
       if (!plugins_v->is_null()) {

@@ -91,6 +91,8 @@ struct BotConfig {
   LimitsConfig limits{};
   LoggingConfig logging{};
   bool read_receipts = false;
+  // `admins:` key fingerprints (upper-case hex) of the people who may use admin-only commands.
+  std::vector<std::string> admins{};
   std::vector<PluginEntry> plugins{};
 };
 

@@ -160,6 +160,17 @@ TEST_F(ConfigFiles, ServerPortDefaultsFollowSecurity) {
   EXPECT_EQ(tls->account->smtp->port, 465);
 }
 
+TEST_F(ConfigFiles, AdminsAreKeyFingerprints) {
+  auto r = load(
+      "admins:\n  - \"c677 49cd 8d1c 3338 2c41  0ed2 594d 50c4 0b3a 5106\"\n"
+      "  - 0123456789ABCDEF0123456789ABCDEF01234567\n");
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_EQ(r->admins, (std::vector<std::string>{"C67749CD8D1C33382C410ED2594D50C40B3A5106",
+                                                 "0123456789ABCDEF0123456789ABCDEF01234567"}));
+  EXPECT_EQ(error_of("admins:\n  - alice@example.org\n"),
+            "bot.yaml:2:5: admins[0]: expected a key fingerprint (40 hex digits)");
+}
+
 TEST_F(ConfigFiles, NoAccountIsAllowed) {
   auto r = load("plugins: [ { builtin: echo } ]\n");
   ASSERT_TRUE(r) << r.error().to_string();
@@ -172,7 +183,7 @@ TEST_F(ConfigFiles, UnknownKeysNameFileLineColumnAndExpectedKeys) {
             "password_file, password_env, imap, smtp, tls_verify, invite)");
   EXPECT_EQ(error_of("acount: {}\n"),
             "bot.yaml:1:1: unknown key \"acount\" at top level (expected one of: account, "
-            "data_dir, profile, limits, logging, read_receipts, plugins)");
+            "data_dir, profile, limits, logging, read_receipts, admins, plugins)");
   EXPECT_EQ(error_of("account:\n  addr: a@b.c\n  password: p\n  imap: { host: h, prot: 1 }\n"),
             "bot.yaml:4:20: unknown key \"prot\" in account.imap (expected one of: host, port, "
             "security, user)");
@@ -339,7 +350,7 @@ TEST_F(ConfigFiles, HostFileErrors) {
   EXPECT_EQ(r.error().message, (dir_ / "bad.yaml").string() +
                                    ":2:1: unknown key \"wat\" at top level (expected one of: "
                                    "account, data_dir, profile, limits, logging, read_receipts, "
-                                   "plugins)");
+                                   "admins, plugins)");
 
   host = write("host4.yaml", "bots: []\n");
   r = load_host_file(host);

@@ -19,7 +19,8 @@ Message to_lua(const MessageEvent& ev) {
                  .sender = {.addr = data.sender.addr,
                             .name = data.sender.name,
                             .fingerprint = data.sender.fingerprint,
-                            .verified = data.sender.verified},
+                            .verified = data.sender.verified,
+                            .is_admin = data.sender.is_admin},
                  .timestamp = data.timestamp};
 }
 
@@ -170,8 +171,10 @@ void BotPlugin::register_handlers(const std::shared_ptr<BotPlugin>& self) {
         != registered_commands_.end()) {
       continue;
     }
-    bot_->on_command(command.name, command.description,
-                     [self](const CommandEvent& ev) { self->handle_command(ev); });
+    bot_->on_command(
+        command.name, command.description,
+        [self](const CommandEvent& ev) { self->handle_command(ev); },
+        CommandOptions{.admin_only = command.admin_only});
     registered_commands_.push_back(command.name);
   }
   register_events(self);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "lua/bot_plugin.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -330,6 +331,28 @@ end)
   EXPECT_THAT(say("/escape")[0], HasSubstr("without \"..\""));
   EXPECT_THAT(say("/link"), ElementsAre(::testing::StartsWith("https://i.delta.chat/#")));
   EXPECT_THAT(say("/file"), ElementsAre("here it is"));
+}
+
+TEST_F(LuaBotPlugin, AdminOnlyCommandsFromLua) {
+  auto plugin = attach(write("admin", R"(local bot = require("dcbot")
+bot.on_command("/ban", "ban someone", function(ev, args) ev:reply("banned " .. args) end,
+               { admin = true })
+bot.on_command("/whoami", "am I an admin?", function(ev)
+  ev:reply(ev.sender.is_admin and "admin" or "member")
+end)
+)"));
+  ASSERT_TRUE(plugin);
+  auto commands = bot_->commands();
+  auto ban = std::find_if(commands.begin(), commands.end(),
+                          [](const CommandInfo& c) { return c.name == "/ban"; });
+  ASSERT_NE(ban, commands.end());
+  EXPECT_TRUE(ban->admin_only);
+  join();
+  EXPECT_THAT(say("/ban x"), ElementsAre("/ban is only for the bot's admins."));
+  EXPECT_THAT(say("/whoami"), ElementsAre("member"));
+  bot_->set_admins({peer_->fingerprint()});
+  EXPECT_THAT(say("/ban x"), ElementsAre("banned x"));
+  EXPECT_THAT(say("/whoami"), ElementsAre("admin"));
 }
 
 TEST_F(LuaBotPlugin, TimerArgumentsAreChecked) {

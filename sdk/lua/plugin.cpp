@@ -241,7 +241,8 @@ bool Plugin::has_command(std::string_view command) const {
                      [&](const Command& c) { return c.name == name; });
 }
 
-bool Plugin::add_command(std::string_view name, std::string_view description) noexcept {
+bool Plugin::add_command(std::string_view name, std::string_view description,
+                         bool admin_only) noexcept {
   try {
     std::string normalized = normalize_command(name);
     if (normalized.empty()) {
@@ -252,7 +253,7 @@ bool Plugin::add_command(std::string_view name, std::string_view description) no
       error_ = "bot.on_command: " + normalized + " is already registered";
       return false;
     }
-    commands_.push_back({std::move(normalized), std::string(description)});
+    commands_.push_back({std::move(normalized), std::string(description), admin_only});
     return true;
   } catch (...) {
     error_ = "bot.on_command: out of memory";
@@ -286,10 +287,18 @@ int Plugin::lua_on_command(lua_State* state) {
     function_index = 3;
   }
   luaL_checktype(state, function_index, LUA_TFUNCTION);
+  // An optional options table after the function: { admin = true }.
+  bool admin_only = false;
+  if (!lua_isnoneornil(state, function_index + 1)) {
+    luaL_checktype(state, function_index + 1, LUA_TTABLE);
+    lua_getfield(state, function_index + 1, "admin");
+    admin_only = lua_toboolean(state, -1) != 0;
+    lua_pop(state, 1);
+  }
   if (!plugin.loading_) {
     return luaL_error(state, "bot.on_command: handlers are registered while the plugin loads");
   }
-  if (!plugin.add_command({name, name_size}, {description, description_size})) {
+  if (!plugin.add_command({name, name_size}, {description, description_size}, admin_only)) {
     return luaL_error(state, "%s", plugin.error_.c_str());
   }
   lua_getfield(state, LUA_REGISTRYINDEX, kCommandHandlersKey);
@@ -428,7 +437,7 @@ void Plugin::push_event(lua_State* state, Plugin& plugin, const Dispatch& dispat
   lua_pushinteger(state, static_cast<lua_Integer>(message.timestamp));
   lua_setfield(state, -2, "timestamp");
 
-  lua_createtable(state, 0, 4);
+  lua_createtable(state, 0, 5);
   push_view(state, message.sender.addr);
   lua_setfield(state, -2, "addr");
   push_view(state, message.sender.name);
@@ -437,6 +446,8 @@ void Plugin::push_event(lua_State* state, Plugin& plugin, const Dispatch& dispat
   lua_setfield(state, -2, "fingerprint");
   lua_pushboolean(state, message.sender.verified ? 1 : 0);
   lua_setfield(state, -2, "verified");
+  lua_pushboolean(state, message.sender.is_admin ? 1 : 0);
+  lua_setfield(state, -2, "is_admin");
   lua_setfield(state, -2, "sender");
 
   if (dispatch.handler == 0) {

@@ -39,6 +39,7 @@ struct Sender {
   std::string name{};
   std::string fingerprint{};
   bool verified = false;
+  bool is_admin = false;
 };
 
 // A received message as handlers see it (the `ev` table in Lua).
@@ -66,6 +67,7 @@ inline constexpr std::array<std::string_view, 8> kEventKinds = {
 struct Command {
   std::string name{};  // With its slash: "/roll".
   std::string description{};
+  bool admin_only = false;  // bot.on_command(name, description, fn, { admin = true })
 };
 
 // What a plugin may do to the bot. One Host serves one plugin, so storage is that plugin's own.
@@ -191,7 +193,7 @@ class Plugin {
   template <class Work>
   bool host_call(Work&& work) noexcept;
 
-  bool add_command(std::string_view name, std::string_view description) noexcept;
+  bool add_command(std::string_view name, std::string_view description, bool admin_only) noexcept;
 
   std::unique_ptr<Sandbox> sandbox_;
   std::filesystem::path file_;

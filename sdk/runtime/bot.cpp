@@ -331,6 +331,7 @@ Result<> Bot::Impl::dispatch_message(chat::MessageEvent ev) {
                    .text = std::move(ev.text),
                    .attachments = std::move(files),
                    .timestamp = ev.timestamp};
+  data.sender.is_admin = owner->is_admin(data.sender);
   if (!waiters.empty()) {
     auto key = std::make_pair(data.chat, data.sender.fingerprint);
     if (waiters.count(key) != 0) {
@@ -345,6 +346,10 @@ Result<> Bot::Impl::dispatch_message(chat::MessageEvent ev) {
     }
     for (const auto& c : commands) {
       if (c.info.name == cmd->name) {
+        if (c.info.admin_only && !data.sender.is_admin) {
+          refuse_admin_command(MessageEvent(*owner, std::move(data)), c.info.name);
+          return {};
+        }
         call_guarded("command", c.handler,
                      CommandEvent(*owner, std::move(data), cmd->name, std::move(cmd->args)));
         return {};
@@ -357,6 +362,10 @@ Result<> Bot::Impl::dispatch_message(chat::MessageEvent ev) {
       const std::string prefix = cmd->name.substr(0, underscore);
       for (const auto& c : commands) {
         if (c.info.name == prefix) {
+          if (c.info.admin_only && !data.sender.is_admin) {
+            refuse_admin_command(MessageEvent(*owner, std::move(data)), c.info.name);
+            return {};
+          }
           std::string args = cmd->name.substr(underscore + 1);
           // The original case of the argument, which the lowered command name lost.
           args = data.text.substr(underscore + 1, args.size());
@@ -400,9 +409,24 @@ Result<std::vector<Attachment>> Bot::Impl::save_attachments(
   return out;
 }
 
+void Bot::Impl::refuse_admin_command(const MessageEvent& ev, const std::string& command) {
+  constexpr std::int64_t kRefusalInterval = 60;
+  const auto now = runtime::unix_now();
+  auto& last = refused_at[ev.sender().fingerprint];
+  log::info("bot: {} from {} refused: admins only", command, ev.sender().addr);
+  if (last != 0 && now - last < kRefusalInterval) {
+    return;  // Refusals are rate-limited, so a non-admin can't make the bot chatty.
+  }
+  last = now;
+  (void)ev.reply(command + " is only for the bot's admins.");
+}
+
 void Bot::Impl::reply_help(const MessageEvent& ev) const {
   std::string text = "Commands:";
   for (const auto& c : owner->commands()) {
+    if (c.admin_only && !ev.sender().is_admin) {
+      continue;
+    }
     text += "\n" + c.name;
     if (!c.description.empty()) {
       text += " - " + c.description;
@@ -464,16 +488,57 @@ void Bot::on_message(MessageHandler handler) {
 }
 
 void Bot::on_command(std::string name, std::string description, CommandHandler handler) {
+  on_command(std::move(name), std::move(description), std::move(handler), CommandOptions{});
+}
+
+void Bot::on_command(std::string name, std::string description, CommandHandler handler,
+                     CommandOptions options) {
   name = normalize_command(std::move(name));
   for (auto& c : impl_->commands) {
     if (c.info.name == name) {
       c.info.description = std::move(description);
+      c.info.admin_only = options.admin_only;
       c.handler = std::move(handler);
       return;
     }
   }
   impl_->commands.push_back(
-      Impl::Command{CommandInfo{std::move(name), std::move(description)}, std::move(handler)});
+      Impl::Command{CommandInfo{std::move(name), std::move(description), options.admin_only},
+                    std::move(handler)});
+}
+
+void Bot::set_admins(std::vector<std::string> fingerprints) {
+  for (auto& fpr : fingerprints) {
+    std::string clean;
+    for (char c : fpr) {
+      if (c != ' ') {
+        clean.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+      }
+    }
+    fpr = std::move(clean);
+  }
+  impl_->admins = std::move(fingerprints);
+}
+
+void Bot::set_admin_check(std::function<bool(const Sender&)> check) {
+  impl_->admin_check = std::move(check);
+}
+
+bool Bot::is_admin(const Sender& sender) const {
+  if (impl_->admin_check) {
+    try {
+      return impl_->admin_check(sender);
+    } catch (const std::exception& e) {
+      log::error("bot: the admin check threw: {}", e.what());
+      return false;
+    } catch (...) {
+      log::error("bot: the admin check threw a non-exception");
+      return false;
+    }
+  }
+  return sender.verified
+         && std::find(impl_->admins.begin(), impl_->admins.end(), sender.fingerprint)
+                != impl_->admins.end();
 }
 
 void Bot::on_contact_verified(ContactVerifiedHandler handler) {

@@ -79,6 +79,10 @@ struct Bot::Impl {
   std::vector<LifecycleHandler> start_handlers{};
   std::vector<LifecycleHandler> stop_handlers{};
   bool ignore_bots = true;
+  std::vector<std::string> admins{};
+  std::function<bool(const Sender&)> admin_check{};
+  // When each non-admin last got an admin-only refusal (sender fingerprint -> unix seconds).
+  std::map<std::string, std::int64_t> refused_at{};
   boost::asio::any_io_executor executor{};
   // Running timers (Bot::every / Bot::after) by id.
   std::map<TimerId, std::shared_ptr<boost::asio::steady_timer>> timers{};
@@ -120,6 +124,7 @@ struct Bot::Impl {
   Result<> dispatch_message(chat::MessageEvent ev);
   Result<std::vector<Attachment>> save_attachments(const std::vector<chat::Attachment>& files);
   void reply_help(const MessageEvent& ev) const;
+  void refuse_admin_command(const MessageEvent& ev, const std::string& command);
 };
 
 }  // namespace dcbot

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "runtime/bot.h"
 
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -401,6 +402,52 @@ TEST_F(BotTest, ConversationTimesOutAndStopEndsWaitingOnes) {
   bot_->stop();
   EXPECT_EQ(ended, 1);
   EXPECT_TRUE(bot_->impl().waiters.empty());
+}
+
+TEST_F(BotTest, AdminOnlyCommandsAreRefusedAndHiddenFromOthers) {
+  int runs = 0;
+  bot_->on_command(
+      "secret", "admins only",
+      [&](const CommandEvent& ev) {
+        ++runs;
+        EXPECT_TRUE(ev.sender().is_admin);
+        ev.reply("done");
+      },
+      CommandOptions{.admin_only = true});
+  bot_->on_command("public", "for everyone", [](const CommandEvent& ev) {
+    ev.reply(ev.sender().is_admin ? "admin" : "member");
+  });
+  auto chat = join();
+  auto r = say(chat, "/secret");
+  ASSERT_EQ(r.size(), 1U);
+  EXPECT_EQ(r[0].text, "/secret is only for the bot's admins.");
+  EXPECT_TRUE(say(chat, "/secret_x").empty()) << "refusals are rate-limited";
+  EXPECT_EQ(runs, 0);
+  r = say(chat, "/help");
+  ASSERT_EQ(r.size(), 1U);
+  EXPECT_EQ(r[0].text.find("/secret"), std::string::npos) << r[0].text;
+  EXPECT_EQ(say(chat, "/public")[0].text, "member");
+
+  // The peer's key, written as apps show it (groups of four, lower case).
+  std::string fpr = peer_->fingerprint();
+  std::string spaced;
+  for (std::size_t i = 0; i < fpr.size(); ++i) {
+    spaced += static_cast<char>(std::tolower(static_cast<unsigned char>(fpr[i])));
+    if (i % 4 == 3) {
+      spaced += ' ';
+    }
+  }
+  bot_->set_admins({spaced});
+  r = say(chat, "/secret");
+  ASSERT_EQ(r.size(), 1U);
+  EXPECT_EQ(r[0].text, "done");
+  EXPECT_EQ(runs, 1);
+  EXPECT_NE(say(chat, "/help")[0].text.find("/secret - admins only"), std::string::npos);
+  EXPECT_EQ(say(chat, "/public")[0].text, "admin");
+
+  bot_->set_admin_check(
+      [](const dcbot::Sender&) -> bool { throw std::runtime_error("broken check"); });
+  EXPECT_EQ(say(chat, "/public")[0].text, "member");
 }
 
 }  // namespace

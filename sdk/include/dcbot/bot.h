@@ -49,6 +49,13 @@ using TimerId = std::uint64_t;
 struct CommandInfo {
   std::string name{};  // With the slash: "/roll".
   std::string description{};
+  bool admin_only = false;
+};
+
+struct CommandOptions {
+  // Only the bot's admins (set_admins) may use it; /help shows it only to them. Others get a
+  // short refusal (at most one a minute per sender) and the handler does not run.
+  bool admin_only = false;
 };
 
 // One bot account: its store, keys, chat engine and handlers. Created by dcbot::run (or the
@@ -69,6 +76,8 @@ class Bot {
   // given with or without the slash. A `/help` that is not registered explicitly lists every
   // command with its description.
   void on_command(std::string name, std::string description, CommandHandler handler);
+  void on_command(std::string name, std::string description, CommandHandler handler,
+                  CommandOptions options);
   void on_contact_verified(ContactVerifiedHandler handler);
   void on_reaction(ReactionHandler handler);
   void on_edit(EditHandler handler);
@@ -80,6 +89,14 @@ class Bot {
   // ended; the store is still open, the network is not).
   void on_start(LifecycleHandler handler);
   void on_stop(LifecycleHandler handler);
+
+  // The bot's admins, by key fingerprint (hex, any case, spaces ignored; the YAML's `admins:`).
+  // A sender is an admin only when verified (SecureJoin) with one of these keys, never by
+  // address alone.
+  void set_admins(std::vector<std::string> fingerprints);
+  // Replaces the rule above (e.g. "members of the admin group").
+  void set_admin_check(std::function<bool(const Sender&)> check);
+  [[nodiscard]] bool is_admin(const Sender& sender) const;
 
   // Default true: messages whose sender marks them as automatic are dropped before handlers.
   void set_ignore_bots(bool ignore);

@@ -30,6 +30,7 @@ struct Sender {
   std::string name{};     // The display name the sender chose; may be empty.
   bool verified = false;  // Verified by SecureJoin (scanned invite link, either direction).
   bool is_bot = false;    // The sender marks its mail as automatic (another bot).
+  bool is_admin = false;  // One of the bot's admins (Bot::set_admins / set_admin_check).
 };
 
 // A received file, already written below the bot's data dir (`files/`).
