@@ -325,6 +325,13 @@ class EchoBotInterop : public ::testing::Test {
     auto contact = user().get_contact(ids[0].to_number<std::uint32_t>());
     ASSERT_TRUE(contact) << contact.error().to_string();
     EXPECT_EQ(contact->at("address"), json::value(bot_->addr()));
+    // The core emits SecurejoinJoinerProgress 1000 while it handles vc-contact-confirm and marks
+    // the sender a bot only later in the same receive_imf call (`mark_bot`): poll for the flag.
+    for (int i = 0; i < 100 && contact && contact->at("isBot") != true; ++i) {
+      std::this_thread::sleep_for(100ms);
+      contact = user().get_contact(ids[0].to_number<std::uint32_t>());
+    }
+    ASSERT_TRUE(contact) << contact.error().to_string();
     EXPECT_EQ(contact->at("isBot"), true);
   }
 
@@ -546,6 +553,28 @@ TEST_F(EchoBotInterop, MailsThatMustBeIgnoredGetNoReplyAndTheNextMessageIsAnswer
     }
   }
   EXPECT_EQ(from_bot, std::vector<std::string>{"after the junk"});
+}
+
+// With `read_receipts: true` the bot answers the core's Chat-Disposition-Notification-To with an
+// MDN (PROTOCOL.md §3.9) and the real core marks its message read.
+TEST_F(EchoBotInterop, ReadReceiptsWhenEnabledMarkTheUsersMessageRead) {
+  bot_->impl().options.read_receipts = true;  // Before the bot runs: on this thread.
+  ASSERT_TRUE(user().set_config("mdns_enabled", "1"));
+  auto chat = user_joins(/*legacy=*/false);
+  auto sent = user().send_text(chat, "did you read this?");
+  ASSERT_TRUE(sent) << sent.error().to_string();
+  const std::uint32_t id = *sent;
+  auto read = user().wait_for_event(
+      [id](const json::object& ev) {
+        return ev.at("kind") == "MsgRead" && ev.at("msgId").to_number<std::uint32_t>() == id;
+      },
+      90s);
+  ASSERT_TRUE(read) << read.error().to_string();
+  auto msg = user().call("get_message", {id});
+  ASSERT_TRUE(msg && msg->is_object());
+  EXPECT_EQ(msg->as_object().at("state").to_number<int>(), 28);  // OutMdnRcvd.
+  auto echo = user().wait_incoming_text("did you read this?", 90s);
+  EXPECT_TRUE(echo) << echo.error().to_string();
 }
 
 // The bot's `profile.avatar` goes out as Chat-User-Avatar (PROTOCOL.md §3.5) and the real core
