@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -90,6 +91,13 @@ class LogLines : public spdlog::sinks::base_sink<std::mutex> {
     return cv_.wait_for(lock, limit, [&] { return find(parts) != nullptr; });
   }
 
+  // True once at least `n` logged lines contain every one of `parts`, within `limit`.
+  bool wait_for_count(const std::vector<std::string>& parts, std::size_t n,
+                      std::chrono::seconds limit) {
+    std::unique_lock lock(lines_mutex_);
+    return cv_.wait_for(lock, limit, [&] { return count(parts) >= n; });
+  }
+
   // The first line containing every one of `parts`, or empty.
   std::string line_with(const std::vector<std::string>& parts) {
     std::lock_guard lock(lines_mutex_);
@@ -109,6 +117,18 @@ class LogLines : public spdlog::sinks::base_sink<std::mutex> {
   void flush_() override {}
 
  private:
+  std::size_t count(const std::vector<std::string>& parts) const {
+    std::size_t n = 0;
+    for (const auto& line : lines_) {
+      bool all = true;
+      for (const auto& p : parts) {
+        all = all && line.find(p) != std::string::npos;
+      }
+      n += all ? 1 : 0;
+    }
+    return n;
+  }
+
   const std::string* find(const std::vector<std::string>& parts) const {
     for (const auto& line : lines_) {
       bool all = true;
@@ -575,6 +595,50 @@ TEST_F(EchoBotInterop, ReadReceiptsWhenEnabledMarkTheUsersMessageRead) {
   EXPECT_EQ(msg->as_object().at("state").to_number<int>(), 28);  // OutMdnRcvd.
   auto echo = user().wait_incoming_text("did you read this?", 90s);
   EXPECT_TRUE(echo) << echo.error().to_string();
+}
+
+// Per-user flood control (limits.user_messages_per_minute): of 5 messages sent at once, the bot
+// hands 3 to its handler and answers those; the other 2 are logged and never answered.
+TEST_F(EchoBotInterop, FloodControlAnswersOnlyTheAllowedMessagesOfOneUser) {
+  bot_->impl().flood = runtime::FloodControl(3);  // Before the bot runs: on this thread.
+  auto chat = user_joins(/*legacy=*/false);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(user().send_text(chat, "flood " + std::to_string(i)));
+  }
+  EXPECT_TRUE(
+      log_->wait_for_count({"dropped: more than 3 messages per minute from this sender"}, 2, 90s));
+  std::set<std::string> echoed;
+  auto three = user().wait_incoming_message_matching(
+      [&](const json::object& m) {
+        std::string text(m.at("text").as_string());
+        if (text.rfind("flood ", 0) == 0) {
+          echoed.insert(text);
+        }
+        return echoed.size() >= 3;
+      },
+      90s);
+  ASSERT_TRUE(three) << three.error().to_string();
+  std::vector<std::string> handled;
+  {
+    std::lock_guard lock(seen_.mutex);
+    for (const auto& m : seen_.messages) {
+      handled.push_back(m.text);
+    }
+  }
+  EXPECT_EQ(handled.size(), 3U);
+  EXPECT_EQ(std::set<std::string>(handled.begin(), handled.end()), echoed);
+  // Every mail is handled (nothing pending or tombstoned) and the bot wrote exactly 3 answers.
+  auto counts = on_bot([&] {
+    auto& db = bot_->impl().engine->db();
+    auto stmt = db.prepare(
+        "SELECT (SELECT count(*) FROM inbox WHERE state != 1), "
+        "(SELECT count(*) FROM messages WHERE sender_fpr = '')");
+    EXPECT_TRUE(stmt);
+    EXPECT_TRUE(stmt->step());
+    return std::array<std::int64_t, 2>{stmt->column_int64(0), stmt->column_int64(1)};
+  });
+  EXPECT_EQ(counts[0], 0);
+  EXPECT_EQ(counts[1], 3);
 }
 
 // The bot's `profile.avatar` goes out as Chat-User-Avatar (PROTOCOL.md §3.5) and the real core
