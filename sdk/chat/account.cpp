@@ -3,8 +3,10 @@
 
 #include <utility>
 
+#include "base/encoding.h"
 #include "chat/contacts.h"
 #include "chat/schema.h"
+#include "crypto/hash.h"
 #include "store/account.h"
 #include "store/contacts.h"
 #include "store/mailbox.h"
@@ -16,6 +18,8 @@ constexpr std::string_view kAddrKey = "addr";
 constexpr std::string_view kNameKey = "displayname";
 constexpr std::string_view kStatusKey = "selfstatus";
 constexpr std::string_view kBotKey = "bot";
+constexpr std::string_view kAvatarHashKey = "selfavatar_sha256";
+constexpr std::int64_t kDay = 24 * 60 * 60;
 
 }  // namespace
 
@@ -60,6 +64,73 @@ Result<void> Account::set_profile(const Profile& profile) {
   DCBOT_TRY(settings.set_int(kBotKey, profile.bot ? 1 : 0));
   profile_ = profile;
   return {};
+}
+
+Result<void> Account::set_avatar(Bytes image) {
+  const std::string hash =
+      image.empty() ? std::string() : hex_encode(crypto::hash(crypto::HashAlgo::Sha256, image));
+  store::Settings settings(*db_);
+  DCBOT_TRY(auto stored, settings.get(kAvatarHashKey));
+  if (stored.value_or("") != hash) {
+    // Core `Config::Selfavatar`: a new image is sent to every contact again.
+    std::optional<store::Txn> txn;
+    if (!db_->in_transaction()) {
+      DCBOT_TRY(auto t, store::Txn::begin(*db_));
+      txn.emplace(std::move(t));
+    }
+    DCBOT_TRY(db_->exec("DELETE FROM chat_selfavatar_sent"));
+    DCBOT_TRY(settings.set(kAvatarHashKey, hash));
+    if (txn) {
+      DCBOT_TRY(txn->commit());
+    }
+  }
+  avatar_ = std::move(image);
+  return {};
+}
+
+Result<std::optional<mime::HeaderField>> Account::user_avatar_header(
+    const std::vector<std::string>& fprs, std::int64_t now) {
+  const std::int64_t due_before = now - kResendAvatarDays * kDay;
+  bool due = false;
+  {
+    DCBOT_TRY(auto stmt,
+              db_->cached("SELECT sent_at FROM chat_selfavatar_sent WHERE contact_fpr = ?"));
+    for (const auto& fpr : fprs) {
+      DCBOT_TRY(stmt->bind_all(fpr));
+      DCBOT_TRY(auto step, stmt->step());
+      const bool sent_recently = step == store::Step::Row && stmt->column_int64(0) >= due_before;
+      stmt->reset();
+      if (!sent_recently) {
+        due = true;
+        break;
+      }
+    }
+  }
+  if (!due) {
+    return std::optional<mime::HeaderField>();
+  }
+  DCBOT_TRY(auto mark, db_->cached("INSERT OR REPLACE INTO chat_selfavatar_sent(contact_fpr, "
+                                   "sent_at) VALUES(?, ?)"));
+  for (const auto& fpr : fprs) {
+    DCBOT_TRY(mark->bind_all(fpr, now));
+    DCBOT_TRY(mark->run());
+    mark->reset();
+  }
+  if (avatar_.empty()) {
+    return std::optional<mime::HeaderField>(mime::HeaderField{"Chat-User-Avatar", "0"});
+  }
+  // `base64:` and the image with a space after every 77th character of a 78 run (core
+  // build_avatar_file), so that the field folds.
+  const std::string b64 = base64_encode(avatar_);
+  std::string value = "base64:";
+  value.reserve(value.size() + b64.size() + b64.size() / 78 + 1);
+  for (std::size_t i = 0; i < b64.size(); ++i) {
+    if (i % 78 == 77) {
+      value += ' ';
+    }
+    value += b64[i];
+  }
+  return std::optional<mime::HeaderField>(mime::HeaderField{"Chat-User-Avatar", value});
 }
 
 Result<void> Account::ensure_key(std::int64_t now) {

@@ -111,6 +111,23 @@ class Account {
   const pgp::SecretKey& key() const;
   std::string fingerprint() const;
 
+  // The own avatar (`profile.avatar`), sent as `Chat-User-Avatar` like the core does (PROTOCOL.md
+  // §3.5, core `mimefactory.rs`): on the first mail to a contact and again every
+  // kResendAvatarDays; `Chat-User-Avatar: 0` while there is none. Not kept in the store (the
+  // runtime sets it on every start); only its hash is, so that a changed image goes out to every
+  // contact again.
+  Result<void> set_avatar(Bytes image);
+
+  const Bytes& avatar() const { return avatar_; }
+
+  // The `Chat-User-Avatar` field for a mail to the contacts `fprs` at `now`, or nullopt when each
+  // of them got it within kResendAvatarDays. Records them as sent (call it only for a mail that
+  // is built). Errors are store failures.
+  Result<std::optional<mime::HeaderField>> user_avatar_header(const std::vector<std::string>& fprs,
+                                                              std::int64_t now);
+
+  static constexpr std::int64_t kResendAvatarDays = 14;  // Core DC_RESEND_USER_AVATAR_DAYS.
+
   void set_hooks(Hooks hooks) { hooks_ = std::move(hooks); }
 
   store::Db& db() { return *db_; }
@@ -161,6 +178,7 @@ class Account {
 
   store::Db* db_;
   Profile profile_;
+  Bytes avatar_;
   std::unique_ptr<pgp::SecretKey> key_;  // The default key: signs and is published.
   // Every own key, the default included: all of them decrypt (keys may have been rotated).
   std::vector<std::unique_ptr<pgp::SecretKey>> decrypt_keys_;
@@ -198,6 +216,9 @@ struct Account::Draft {
   std::string group_first_fpr;
   std::vector<std::string> group_extra_fprs;
   bool group_gossip = false;
+  // `Chat-User-Avatar` when due (Account::user_avatar_header); off for MDNs. Post-messages and
+  // the SecureJoin steps before verification never carry it (core should_attach_profile_data).
+  bool profile_data = true;
 };
 
 }  // namespace dcbot::chat

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
+#include <optional>
 #include <string>
 #include <variant>
 
 #include <gtest/gtest.h>
 
+#include "base/encoding.h"
 #include "chat/account.h"
 #include "chat/contacts.h"
+#include "chat/mdn.h"
 #include "chat/test_loop.h"
 #include "mime/builder.h"
 #include "mime/parser.h"
@@ -464,6 +467,143 @@ TEST_F(MailLoop, QueueWritesAnOutboxRow) {
   EXPECT_EQ(row->recipients, mail.recipients);
   EXPECT_EQ(row->raw, mail.raw);
   EXPECT_EQ(row->chat_id, alice_chat_);
+}
+
+}  // namespace
+}  // namespace dcbot::chat
+
+namespace dcbot::chat {
+namespace {
+
+// The inner `Chat-User-Avatar` of a mail to `reader`, or nullopt when it has none.
+std::optional<std::string> avatar_field(const OutgoingMail& mail, const pgp::SecretKey& reader) {
+  auto outer = mime::parse(mail.raw).value();
+  EXPECT_FALSE(outer.headers.has("Chat-User-Avatar")) << "the avatar is only sent encrypted";
+  auto enc = mime::encrypted_parts(outer).value();
+  auto armored = pgp::armor_decode(to_string(enc.payload->body)).value();
+  const pgp::SecretKey* keys[] = {&reader};
+  auto plain = pgp::decrypt(armored.data, keys, {}, {}).value();
+  auto inner = mime::parse(plain.plaintext).value();
+  auto raw = inner.headers.raw("Chat-User-Avatar");
+  if (!raw) {
+    return std::nullopt;
+  }
+  return std::string(*raw);
+}
+
+constexpr std::int64_t kDay = 24 * 3600;
+
+// The inner part of a mail that claims to be from `from_addr` and carries `autocrypt_key` in its
+// protected Autocrypt header.
+std::string claimed_inner(std::string_view from_addr, const pgp::Certificate& autocrypt_key,
+                          std::string_view mid, std::string_view text) {
+  return "From: <" + std::string(from_addr) + ">\r\nMessage-ID: <" + std::string(mid)
+         + ">\r\nAutocrypt: "
+         + mime::autocrypt_value(from_addr, autocrypt_key.serialize())
+         + "\r\nDate: Mon, 23 Nov 2026 01:13:22 +0000\r\nChat-Version: 1.0\r\n"
+           "Content-Type: text/plain; charset=\"utf-8\"; protected-headers=\"v1\"; "
+           "hp=\"cipher\"\r\n\r\n"
+         + std::string(text) + "\r\n";
+}
+
+TEST_F(MailLoop, ForgedFromWithTheClaimedSendersKeyButAStrangersSignatureIsDropped) {
+  // Bob knows Alice. Carol signs a mail that claims to be Alice's and even carries Alice's
+  // (public) key as its Autocrypt header.
+  deliver(alice_says("hi"), bob_, kNow + 20);
+  auto carol = load_fixture("carol");
+  const std::string alice_addr = alice_->profile().addr;
+  const pgp::Certificate* to[] = {&bob_->key().certificate()};
+  auto ct = pgp::encrypt(as_bytes(claimed_inner(alice_addr, alice_->key().certificate(),
+                                                "f1@localhost", "I am Alice")),
+                         carol.key, to, {true, static_cast<std::uint32_t>(kNow)})
+                .value();
+  auto fx =
+      bob_->receive(as_bytes(wrap(alice_addr, ct, alice_addr, "f1@localhost")), kNow + 30).value();
+  EXPECT_EQ(fx.dropped, "signed by unknown key");
+  EXPECT_TRUE(fx.events.empty());
+  EXPECT_TRUE(fx.outgoing.empty());
+  EXPECT_FALSE(store::Contacts(*bob_.db).get(carol.key.certificate().fingerprint_hex()).value());
+  auto alice = store::Contacts(*bob_.db).get(alice_->fingerprint()).value();
+  ASSERT_TRUE(alice);
+  EXPECT_EQ(alice->addr, alice_addr);
+}
+
+TEST_F(MailLoop, ANewKeyClaimingAKnownAddressIsAnotherContact) {
+  // Key-contacts (PROTOCOL.md §1.2): Carol's own key in an Autocrypt header for Alice's address
+  // makes a new, unverified contact keyed by Carol's fingerprint; nothing is attributed to Alice.
+  auto alice_ev = only_event<MessageEvent>(deliver(alice_says("hi"), bob_, kNow + 20));
+  auto carol = load_fixture("carol");
+  const std::string alice_addr = alice_->profile().addr;
+  const pgp::Certificate* to[] = {&bob_->key().certificate()};
+  auto ct = pgp::encrypt(as_bytes(claimed_inner(alice_addr, carol.key.certificate(), "f2@localhost",
+                                                "I am Alice too")),
+                         carol.key, to, {true, static_cast<std::uint32_t>(kNow)})
+                .value();
+  auto fx =
+      bob_->receive(as_bytes(wrap(alice_addr, ct, alice_addr, "f2@localhost")), kNow + 30).value();
+  const auto& ev = only_event<MessageEvent>(fx);
+  EXPECT_EQ(ev.sender_fpr, carol.key.certificate().fingerprint_hex());
+  EXPECT_NE(ev.chat_id, alice_ev.chat_id);
+  EXPECT_FALSE(ev.verified);
+  auto alice = store::Contacts(*bob_.db).get(alice_->fingerprint()).value();
+  ASSERT_TRUE(alice);
+  EXPECT_EQ(alice->addr, alice_addr);
+}
+
+TEST_F(MailLoop, UserAvatarGoesOutOnFirstMailAndAgainAfterFourteenDays) {
+  const pgp::SecretKey& bob_key = bob_->key();
+  // No avatar set: "0" on the first mail, as the core sends it; then nothing.
+  EXPECT_EQ(avatar_field(alice_says("one"), bob_key), "0");
+  EXPECT_EQ(avatar_field(alice_says("two"), bob_key), std::nullopt);
+
+  Bytes image;
+  for (int i = 0; i < 3000; ++i) {
+    image.push_back(static_cast<std::uint8_t>(i * 31 + 7));
+  }
+  ASSERT_TRUE(alice_->set_avatar(image));
+  SendOptions o;
+  o.now = kNow + 20;
+  auto mail = alice_->build_text(alice_chat_, "three", o).value();
+  auto field = avatar_field(mail, bob_key);
+  ASSERT_TRUE(field);
+  ASSERT_EQ(field->rfind("base64:", 0), 0U);
+  EXPECT_EQ(base64_decode(field->substr(7)).value(), image);
+  // Bob still reads the message as usual.
+  EXPECT_EQ(only_event<MessageEvent>(deliver(mail, bob_, kNow + 21)).text, "three");
+
+  // Not again within 14 days, nor after setting the same image again (a restart).
+  o.now = kNow + 13 * kDay;
+  EXPECT_EQ(avatar_field(alice_->build_text(alice_chat_, "four", o).value(), bob_key),
+            std::nullopt);
+  ASSERT_TRUE(alice_->set_avatar(image));
+  EXPECT_EQ(avatar_field(alice_->build_text(alice_chat_, "five", o).value(), bob_key),
+            std::nullopt);
+  // After 14 days it goes out again.
+  o.now = kNow + 20 + 14 * kDay + 1;
+  EXPECT_TRUE(avatar_field(alice_->build_text(alice_chat_, "six", o).value(), bob_key));
+  o.now += 10;
+  EXPECT_EQ(avatar_field(alice_->build_text(alice_chat_, "seven", o).value(), bob_key),
+            std::nullopt);
+
+  // A new image goes out at once; a read receipt never carries it.
+  image.push_back(1);
+  ASSERT_TRUE(alice_->set_avatar(image));
+  SendOptions bo;
+  bo.now = o.now;
+  auto from_bob =
+      bob_->build_text(only_event<MessageEvent>(deliver(alice_says("x"), bob_, o.now)).chat_id,
+                       "read me", bo)
+          .value();
+  // alice_says("x") above already carried the new image.
+  auto ev = only_event<MessageEvent>(deliver(from_bob, alice_, o.now + 1));
+  ev.wants_read_receipt = true;
+  ASSERT_TRUE(alice_->set_avatar({}));  // Due again ("0"), still not in the receipt.
+  auto receipt =
+      build_read_receipt(*alice_.account, ev, ReadReceiptOptions{.send = true}, o.now + 2);
+  ASSERT_TRUE(receipt && *receipt);
+  EXPECT_EQ(avatar_field(**receipt, bob_key), std::nullopt);
+  o.now += 5;
+  EXPECT_EQ(avatar_field(alice_->build_text(alice_chat_, "eight", o).value(), bob_key), "0");
 }
 
 }  // namespace

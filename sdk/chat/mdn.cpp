@@ -76,6 +76,7 @@ Result<std::optional<OutgoingMail>> build_read_receipt(Account& account, const M
   d.hidden = true;
   d.compress = true;
   d.in_reply_to = ev.rfc724_mid;
+  d.profile_data = false;  // Core render_mdn: no Chat-User-Avatar.
   d.root = mime::mdn_report(ev.rfc724_mid, {}, mime::make_boundary([](std::span<std::uint8_t> b) {
                               crypto::fill_random(b);
                             }));

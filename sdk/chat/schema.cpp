@@ -46,7 +46,16 @@ CREATE TABLE chat_deleted_mids (
 );
 )sql";
 
-constexpr std::string_view kSteps[] = {kStep1};
+// Step 2. When the own avatar (Chat-User-Avatar) last went to a contact (core
+// `contacts.selfavatar_sent`).
+constexpr std::string_view kStep2 = R"sql(
+CREATE TABLE chat_selfavatar_sent (
+  contact_fpr TEXT PRIMARY KEY NOT NULL,
+  sent_at     INTEGER NOT NULL
+);
+)sql";
+
+constexpr std::string_view kSteps[] = {kStep1, kStep2};
 
 }  // namespace
 

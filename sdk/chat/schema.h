@@ -13,7 +13,7 @@
 namespace dcbot::chat {
 
 // The version ensure_schema() brings the database to.
-inline constexpr int kChatSchemaVersion = 1;
+inline constexpr int kChatSchemaVersion = 2;
 
 // Creates or upgrades the chat tables: chat_contact_status (the `-- ` footer of each contact),
 // chat_message_meta (Subject and References of each message, for replies), chat_reactions,

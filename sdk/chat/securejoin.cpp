@@ -185,6 +185,13 @@ Result<OutgoingMail> build_asymmetric_step(Account& account, std::int64_t chat_i
   protected_headers.push_back({"Chat-Version", "1.0"});
   protected_headers.push_back({"Secure-Join", std::string(step)});
   protected_headers.insert(protected_headers.end(), extra.begin(), extra.end());
+  if (step == "vc-request-with-auth" || step == "vc-contact-confirm") {
+    // Profile data from the step that proves the key on (core should_attach_profile_data).
+    DCBOT_TRY(auto avatar, account.user_avatar_header({peer.cert->fingerprint_hex()}, now));
+    if (avatar) {
+      protected_headers.push_back(std::move(*avatar));
+    }
+  }
   protected_headers.push_back(
       {"Autocrypt-Gossip",
        mime::autocrypt_value(mime::to_lower(peer.addr), peer.cert->serialize(), true)});

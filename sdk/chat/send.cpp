@@ -98,6 +98,22 @@ Result<void> store_meta(store::Db& db, std::string_view mid, std::string_view su
   return stmt->run();
 }
 
+// Core `should_attach_profile_data`: SecureJoin mails carry profile data only from the step
+// that proves the key on (§5.5); post-messages never (§8).
+bool carries_profile_data(const Account::Draft& d) {
+  if (!d.profile_data || d.post_message) {
+    return false;
+  }
+  for (const auto& h : d.headers) {
+    if (mime::iequals(h.name, "Secure-Join")) {
+      const std::string step = mime::to_lower(h.value());
+      return step == "vc-request-with-auth" || step == "vg-request-with-auth"
+             || step == "vg-member-added" || step == "vc-contact-confirm";
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 Result<OutgoingMail> Account::build(const Draft& d) {
@@ -217,6 +233,16 @@ Result<OutgoingMail> Account::build(const Draft& d) {
   }
   protected_headers.insert(protected_headers.end(), env.headers.begin(), env.headers.end());
   protected_headers.insert(protected_headers.end(), d.headers.begin(), d.headers.end());
+  if (carries_profile_data(d)) {
+    std::vector<std::string> fprs;
+    for (const auto* cert : env.certs) {
+      fprs.push_back(cert->fingerprint_hex());
+    }
+    DCBOT_TRY(auto avatar, user_avatar_header(fprs, d.now));
+    if (avatar) {
+      protected_headers.push_back(std::move(*avatar));
+    }
+  }
   if (chat->ephemeral_timer > 0) {
     // §3.8: mirror the chat's timer, or the peer's timer is switched off.
     protected_headers.push_back({"Ephemeral-Timer", std::to_string(chat->ephemeral_timer)});

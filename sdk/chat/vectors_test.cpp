@@ -185,6 +185,10 @@ TEST_F(RecordedCore, OurMailHasTheCoresStructure) {
 
   Peer bot = make_peer(botty, "botty", true, recorded_now());
   const auto chat = testing::introduce(bot, alice_, recorded_now());
+  // botty's SecureJoin steps had carried `Chat-User-Avatar: 0` already (PROTOCOL.md §5.2 step 4),
+  // so its first text carries none; `introduce` skips SecureJoin, so mark it sent the same way.
+  ASSERT_TRUE(
+      bot->user_avatar_header({alice_key_->key.certificate().fingerprint_hex()}, recorded_now()));
   SendOptions options;
   options.now = recorded_now();
   auto mail = bot->build_text(chat, "I am a bot", options).value();

@@ -69,8 +69,11 @@ Result<runtime::BotOptions> bot_options(const config::BotConfig& config) {
   o.data_dir = config.data_dir;
   o.display_name = config.profile.name.value_or("");
   o.status = config.profile.status.value_or("");
+  o.avatar = config.profile.avatar.value_or(std::filesystem::path());
   o.sender.send_per_minute = config.limits.send_per_minute;
   o.sender.send_burst = config.limits.send_burst;
+  o.user_messages_per_minute = config.limits.user_messages_per_minute;
+  o.read_receipts = config.read_receipts;
   return o;
 }
 
@@ -93,6 +96,15 @@ std::string summary(const config::BotConfig& config, const runtime::BotOptions& 
     out += fmt::format("limits:    send {}/min (burst {})\n", options.sender.send_per_minute,
                        options.sender.send_burst);
   }
+  if (!options.avatar.empty()) {
+    out += fmt::format("avatar:    {}\n", options.avatar.string());
+  }
+  if (options.user_messages_per_minute == 0) {
+    out += "flood:     off (no per-user limit)\n";
+  } else {
+    out += fmt::format("flood:     {} messages/min per user\n", options.user_messages_per_minute);
+  }
+  out += fmt::format("receipts:  {}\n", options.read_receipts ? "read receipts sent" : "off");
   std::string plugins;
   for (const auto& p : config.plugins) {
     plugins += fmt::format("{}{} {}", plugins.empty() ? "" : ", ", config::plugin_kind_name(p.kind),

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "cli/options.h"
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -44,6 +46,33 @@ limits: { send_per_minute: 0 }
   EXPECT_NE(text.find("echo@relay.test"), std::string::npos);
   EXPECT_NE(text.find("127.0.0.1:10587 (starttls)"), std::string::npos);
   EXPECT_NE(text.find("unlimited"), std::string::npos);
+  // Defaults: per-user flood control on at 30/min, read receipts off, no avatar.
+  EXPECT_EQ(o->user_messages_per_minute, 30);
+  EXPECT_FALSE(o->read_receipts);
+  EXPECT_TRUE(o->avatar.empty());
+  EXPECT_NE(text.find("30 messages/min per user"), std::string::npos);
+}
+
+TEST(CliOptions, MapsAvatarReadReceiptsAndFloodControl) {
+  const auto dir = std::filesystem::path(DCBOT_BINARY_DIR) / "cli-options-test";
+  std::filesystem::create_directories(dir);
+  { std::ofstream(dir / "face.png") << "png"; }
+  auto c = config::parse_bot_config(
+      "account: { addr: bot@chat.example, password: x }\n"
+      "profile: { avatar: ./face.png }\n"
+      "limits: { user_messages_per_minute: 0 }\n"
+      "read_receipts: true\n",
+      dir / "bot.yaml", dir);
+  ASSERT_TRUE(c) << c.error().to_string();
+  auto o = bot_options(*c);
+  ASSERT_TRUE(o) << o.error().to_string();
+  EXPECT_EQ(o->avatar, dir / "face.png");
+  EXPECT_TRUE(o->read_receipts);
+  EXPECT_EQ(o->user_messages_per_minute, 0);
+  auto text = summary(*c, *o);
+  EXPECT_NE(text.find("face.png"), std::string::npos);
+  EXPECT_NE(text.find("flood:     off"), std::string::npos);
+  EXPECT_NE(text.find("read receipts sent"), std::string::npos);
 }
 
 TEST(CliOptions, ServersDefaultToTheMailDomain) {

@@ -14,6 +14,7 @@
 #include <variant>
 
 #include "chat/group.h"
+#include "chat/mdn.h"
 #include "chat/securejoin.h"
 #include "chat/webxdc.h"
 #include "dcbot/log.h"
@@ -158,6 +159,29 @@ fs::path unique_file_path(const fs::path& dir, std::string_view filename) {
   }
 }
 
+namespace {
+
+Result<Bytes> read_avatar(const fs::path& path) {
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  if (ec) {
+    return make_error(Errc::Io, fmt::format("bot: avatar {}: {}", path.string(), ec.message()));
+  }
+  if (size > kMaxAvatarBytes) {
+    return make_error(Errc::InvalidArgument,
+                      fmt::format("bot: avatar {} has {} bytes, more than the {} allowed (use a "
+                                  "small square image, e.g. a 512x512 JPEG)",
+                                  path.string(), size, kMaxAvatarBytes));
+  }
+  auto file = Bot::Impl::read_attachment(path);
+  if (!file) {
+    return file.error();
+  }
+  return std::move(file->data);
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Bot>> open_bot(const boost::asio::any_io_executor& executor,
                                       BotOptions options) {
   std::error_code ec;
@@ -208,6 +232,11 @@ Result<std::unique_ptr<Bot>> open_bot(const boost::asio::any_io_executor& execut
     log::info("bot: {}: creating the account's key", profile.addr);
   }
   DCBOT_TRY(account.ensure_key(unix_now()));
+  Bytes avatar;
+  if (!options.avatar.empty()) {
+    DCBOT_TRY(avatar, read_avatar(options.avatar));
+  }
+  DCBOT_TRY(account.set_avatar(std::move(avatar)));
   DCBOT_TRY(chat::ensure_securejoin_schema(db));
   chat::Hooks hooks;
   chat::install_securejoin(
@@ -220,6 +249,7 @@ Result<std::unique_ptr<Bot>> open_bot(const boost::asio::any_io_executor& execut
   chat::install_webxdc(hooks);
   account.set_hooks(std::move(hooks));
   impl->account.emplace(std::move(account));
+  impl->flood = FloodControl(options.user_messages_per_minute);
   impl->options = std::move(options);
   impl->executor = executor;
   auto bot = std::make_unique<Bot>(std::move(impl));
@@ -318,6 +348,22 @@ Result<> Bot::Impl::dispatch_message(chat::MessageEvent ev) {
     log::debug("bot: message {} from bot {} ignored (loop protection)", ev.rfc724_mid,
                ev.sender_addr);
     return {};
+  }
+  if (!flood.allow(ev.sender_fpr,
+                   options.steady_now ? options.steady_now() : std::chrono::steady_clock::now())) {
+    // Handled (the mail is marked processed), never retried: limits.user_messages_per_minute.
+    log::warn(
+        "bot: message {} from {} <{}> dropped: more than {} messages per minute from this "
+        "sender",
+        ev.rfc724_mid, ev.sender_fpr, ev.sender_addr, flood.per_minute());
+    return {};
+  }
+  if (options.read_receipts && ev.wants_read_receipt) {
+    const auto now = runtime::unix_now();
+    DCBOT_TRY(auto receipt, chat::build_read_receipt(*account, ev, {.send = true}, now));
+    if (receipt) {
+      DCBOT_TRY(account->queue(*receipt, now));
+    }
   }
   DCBOT_TRY(auto files, save_attachments(ev.attachments));
   MessageData data{.chat = ev.chat_id,

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -18,6 +20,7 @@
 #include "dcbot/bot.h"
 #include "dcbot/result.h"
 #include "runtime/engine.h"
+#include "runtime/flood_control.h"
 #include "store/mailbox.h"
 
 // The per-account bot runtime behind the public dcbot::Bot: the store (<data_dir>/dcbot.db), the
@@ -38,12 +41,25 @@ struct BotOptions {
   SenderOptions sender{};
   // Seconds the invite link's AUTH keeps verifying; 0: forever (the bot publishes one fixed link).
   std::int64_t verification_timeout = 0;
+  // The avatar image file (`profile.avatar`), sent as Chat-User-Avatar; empty: none.
+  std::filesystem::path avatar{};
+  // Send read receipts (MDNs) for the messages handed to handlers that ask for one.
+  bool read_receipts = false;
+  // Inbound flood control: messages per minute handed to handlers from one sender; 0 = off.
+  int user_messages_per_minute = 0;
+  // The clock of the flood control; steady_clock::now when empty (tests pass a fake one).
+  std::function<std::chrono::steady_clock::time_point()> steady_now{};
 };
+
+// The largest avatar file open_bot accepts: the core recodes its own avatar to at most 512 px and
+// 60000 bytes (BALANCED_AVATAR_BYTES) before sending it in a header; we send the file as it is.
+inline constexpr std::uintmax_t kMaxAvatarBytes = 60000;
 
 // Opens the store, the account (creating its key on first use) and the Engine, without
 // connecting anywhere: run bot->impl().engine->run() to go online. The Engine's processor points
 // into the Bot: destroy the Bot only after that run() has returned (or never started). Errc::Io for
-// an unusable data dir or store, Errc::InvalidArgument for a transport without address or hosts.
+// an unusable data dir, store or avatar file (Errc::InvalidArgument: larger than kMaxAvatarBytes),
+// Errc::InvalidArgument for a transport without address or hosts.
 Result<std::unique_ptr<Bot>> open_bot(const boost::asio::any_io_executor& executor,
                                       BotOptions options);
 
@@ -109,6 +125,7 @@ struct Bot::Impl {
   // Runs the bot: the start handlers, the Engine until Bot::stop() (or Engine::stop()), then the
   // stop handlers. What `dcbot run` runs; call once.
   Task<void> run();
+  runtime::FloodControl flood{};
 
   // The Processor (see runtime::Processor): runs in the Engine's transaction.
   Result<> process(const store::InboxItem& item);

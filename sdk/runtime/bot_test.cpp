@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
@@ -16,8 +17,10 @@
 
 #include "chat/securejoin.h"
 #include "chat/test_loop.h"
+#include "mime/builder.h"
 #include "store/db.h"
 #include "store/mailbox.h"
+#include "store/messages.h"
 
 namespace dcbot::runtime {
 namespace {
@@ -41,13 +44,12 @@ class BotTest : public ::testing::Test {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     dir_ = fs::path(DCBOT_BINARY_DIR) / "bot-test" / info->name();
     fs::remove_all(dir_);
-    BotOptions options;
-    options.transport.addr = "echo@relay.test";
-    options.transport.imap.host = "127.0.0.1";
-    options.transport.smtp.host = "127.0.0.1";
-    options.data_dir = dir_;
-    options.display_name = "Echo Bot";
-    auto bot = open_bot(io_.get_executor(), options);
+    options_.transport.addr = "echo@relay.test";
+    options_.transport.imap.host = "127.0.0.1";
+    options_.transport.smtp.host = "127.0.0.1";
+    options_.data_dir = dir_;
+    options_.display_name = "Echo Bot";
+    auto bot = open_bot(io_.get_executor(), options_);
     ASSERT_TRUE(bot) << bot.error().to_string();
     bot_ = std::move(*bot);
     peer_ = chat::testing::make_peer(chat::testing::load_fixture("alice"), "Alice", false, now());
@@ -58,6 +60,15 @@ class BotTest : public ::testing::Test {
   }
 
   static std::int64_t now() { return unix_now(); }
+
+  // Opens the bot again on the same data dir with changed options.
+  void reopen(const std::function<void(BotOptions&)>& change) {
+    bot_.reset();
+    change(options_);
+    auto bot = open_bot(io_.get_executor(), options_);
+    ASSERT_TRUE(bot) << bot.error().to_string();
+    bot_ = std::move(*bot);
+  }
 
   store::Db& db() { return bot_->impl().engine->db(); }
 
@@ -154,6 +165,7 @@ class BotTest : public ::testing::Test {
   }
 
   boost::asio::io_context io_;
+  BotOptions options_;
   fs::path dir_;
   std::unique_ptr<Bot> bot_;
   Peer peer_;
@@ -448,6 +460,116 @@ TEST_F(BotTest, AdminOnlyCommandsAreRefusedAndHiddenFromOthers) {
   bot_->set_admin_check(
       [](const dcbot::Sender&) -> bool { throw std::runtime_error("broken check"); });
   EXPECT_EQ(say(chat, "/public")[0].text, "member");
+
+TEST_F(BotTest, FloodControlDropsMessagesOverThePerUserLimit) {
+  auto clock = std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::hours(1000));
+  reopen([&](BotOptions& o) {
+    o.user_messages_per_minute = 2;
+    o.steady_now = [clock] {
+      return *clock;
+    };
+  });
+  std::vector<std::string> seen;
+  bot_->on_message([&](const MessageEvent& ev) {
+    seen.push_back(ev.text());
+    ev.reply(ev.text());
+  });
+  auto chat = join();
+  EXPECT_EQ(say(chat, "one").size(), 1U);
+  *clock += std::chrono::seconds(20);
+  EXPECT_EQ(say(chat, "two").size(), 1U);
+  *clock += std::chrono::seconds(20);
+  // The third message within a minute is not handed to the handler and gets no reply, ...
+  EXPECT_TRUE(say(chat, "three").empty());
+  EXPECT_EQ(seen, (std::vector<std::string>{"one", "two"}));
+  // ... but it is handled: nothing pending, nothing failed, no file written.
+  auto stmt = db().prepare("SELECT count(*) FROM inbox WHERE state != 1");
+  ASSERT_TRUE(stmt);
+  ASSERT_TRUE(stmt->step());
+  EXPECT_EQ(stmt->column_int64(0), 0);
+  // Once the first message left the one-minute window, one more is allowed.
+  *clock += std::chrono::seconds(21);
+  EXPECT_EQ(say(chat, "four").size(), 1U);
+  EXPECT_TRUE(say(chat, "five").empty());
+  EXPECT_EQ(seen, (std::vector<std::string>{"one", "two", "four"}));
+}
+
+TEST_F(BotTest, FloodControlIsOffWithZero) {
+  reopen([](BotOptions& o) { o.user_messages_per_minute = 0; });
+  int seen = 0;
+  bot_->on_message([&](const MessageEvent&) { ++seen; });
+  auto chat = join();
+  for (int i = 0; i < 5; ++i) {
+    say(chat, "msg " + std::to_string(i));
+  }
+  EXPECT_EQ(seen, 5);
+}
+
+// A peer message that asks for a read receipt (Chat-Disposition-Notification-To = From, §3.9).
+chat::OutgoingMail wants_receipt(Peer& peer, std::int64_t chat, const std::string& text,
+                                 std::int64_t now) {
+  chat::Account::Draft d;
+  d.chat_id = chat;
+  d.now = now;
+  d.text = text;
+  d.root = mime::text_part(text);
+  d.headers.push_back({"Chat-Disposition-Notification-To", "<" + peer->profile().addr + ">"});
+  return peer->build(d).value();
+}
+
+TEST_F(BotTest, ReadReceiptsAreSentOnlyWhenEnabled) {
+  bot_->on_message([](const MessageEvent& ev) { ev.reply("got it"); });
+  auto chat = join();
+  // Off by default, as for every bot: only the reply goes out.
+  to_bot(wants_receipt(peer_, chat, "no receipt", now()).raw);
+  EXPECT_EQ(from_bot().size(), 1U);
+
+  reopen([](BotOptions& o) { o.read_receipts = true; });
+  bot_->on_message([](const MessageEvent& ev) { ev.reply("got it"); });
+  auto mail = wants_receipt(peer_, chat, "receipt please", now());
+  to_bot(mail.raw);
+  auto out = from_bot();
+  ASSERT_EQ(out.size(), 2U);
+  int receipts = 0;
+  for (const auto& raw : out) {
+    auto fx = peer_->receive(raw, now());
+    ASSERT_TRUE(fx) << fx.error().to_string();
+    if (fx->dropped == "read receipt (mdn)") {
+      ++receipts;
+    }
+  }
+  EXPECT_EQ(receipts, 1);
+  // The peer's message is marked read on its side.
+  auto row = store::Messages(*peer_.db).find_by_mid(mail.rfc724_mid);
+  ASSERT_TRUE(row && *row);
+  EXPECT_EQ((*row)->state, store::MessageState::OutDelivered);
+  // A message that does not ask gets no receipt.
+  chat::SendOptions plain;
+  plain.now = now();
+  to_bot(peer_->build_text(chat, "no ask", plain).value().raw);
+  EXPECT_EQ(from_bot().size(), 1U);
+}
+
+TEST_F(BotTest, AvatarIsReadFromTheFileAndTooLargeOnesAreRefused) {
+  fs::path image = dir_.parent_path() / "avatar-test.png";
+  {
+    std::ofstream out(image, std::ios::binary);
+    out << std::string(1000, 'x');
+  }
+  reopen([&](BotOptions& o) { o.avatar = image; });
+  EXPECT_EQ(bot_->impl().account->avatar().size(), 1000U);
+  {
+    std::ofstream out(image, std::ios::binary | std::ios::trunc);
+    out << std::string(kMaxAvatarBytes + 1, 'x');
+  }
+  bot_.reset();
+  auto big = open_bot(io_.get_executor(), options_);
+  ASSERT_FALSE(big);
+  EXPECT_EQ(big.error().code, Errc::InvalidArgument);
+  options_.avatar = dir_ / "missing.png";
+  auto missing = open_bot(io_.get_executor(), options_);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, Errc::Io);
 }
 
 }  // namespace

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-// The echo bot against the real Delta Chat core (issue #5 acceptance 1-4): a real-core user
+// The echo bot against the real Delta Chat core (issue #5 acceptance 1-5): a real-core user
 // joins the bot's invite link (v3 and legacy) or the bot joins the user's link, then texts and
-// files are echoed. The bot runs in-process on its own io thread, exactly as `dcbot run` runs it
-// (runtime::open_bot + Engine::run), on the local relay.
+// files are echoed; mails that must be ignored get no reply; the bot's avatar reaches the core. The
+// bot runs in-process on its own io thread, exactly as `dcbot run` runs it (runtime::open_bot +
+// Engine::run), on the local relay.
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -14,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -25,13 +27,24 @@
 #include <gtest/gtest.h>
 
 #include "base/bytes.h"
+#include "base/encoding.h"
 #include "dcbot/bot.h"
+#include "dcbot/log.h"
+#include "mime/address.h"
+#include "mime/builder.h"
+#include "mime/date.h"
+#include "pgp/armor.h"
+#include "pgp/key.h"
+#include "pgp/message.h"
 #include "runtime/bot.h"
 #include "smtp/session.h"
+#include "store/contacts.h"
 #include "store/db.h"
 
 #include "support/relay_env.h"
 #include "support/rpc_peer.h"
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/spdlog.h>
 
 namespace dcbot {
 namespace {
@@ -68,6 +81,131 @@ std::string read_file(const fs::path& path) {
   return out.str();
 }
 
+// Every line the SDK logs (dcbot::log writes through the spdlog logger "dcbot"), so that a test
+// can wait for the bot's reason for dropping a mail.
+class LogLines : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  // True once a logged line contains every one of `parts`, within `limit`.
+  bool wait_for(const std::vector<std::string>& parts, std::chrono::seconds limit) {
+    std::unique_lock lock(lines_mutex_);
+    return cv_.wait_for(lock, limit, [&] { return find(parts) != nullptr; });
+  }
+
+  // True once at least `n` logged lines contain every one of `parts`, within `limit`.
+  bool wait_for_count(const std::vector<std::string>& parts, std::size_t n,
+                      std::chrono::seconds limit) {
+    std::unique_lock lock(lines_mutex_);
+    return cv_.wait_for(lock, limit, [&] { return count(parts) >= n; });
+  }
+
+  // The first line containing every one of `parts`, or empty.
+  std::string line_with(const std::vector<std::string>& parts) {
+    std::lock_guard lock(lines_mutex_);
+    const std::string* line = find(parts);
+    return line != nullptr ? *line : std::string();
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    {
+      std::lock_guard lock(lines_mutex_);
+      lines_.emplace_back(msg.payload.data(), msg.payload.size());
+    }
+    cv_.notify_all();
+  }
+
+  void flush_() override {}
+
+ private:
+  std::size_t count(const std::vector<std::string>& parts) const {
+    std::size_t n = 0;
+    for (const auto& line : lines_) {
+      bool all = true;
+      for (const auto& p : parts) {
+        all = all && line.find(p) != std::string::npos;
+      }
+      n += all ? 1 : 0;
+    }
+    return n;
+  }
+
+  const std::string* find(const std::vector<std::string>& parts) const {
+    for (const auto& line : lines_) {
+      bool all = true;
+      for (const auto& p : parts) {
+        all = all && line.find(p) != std::string::npos;
+      }
+      if (all) {
+        return &line;
+      }
+    }
+    return nullptr;
+  }
+
+  std::mutex lines_mutex_;
+  std::condition_variable cv_;
+  std::vector<std::string> lines_;
+};
+
+// Adds a LogLines sink to the SDK's logger; call before any other thread logs.
+std::shared_ptr<LogLines> capture_log() {
+  if (!log::enabled(log::Level::Info)) {
+    log::set_level(log::Level::Info);  // The drop reasons are logged at info.
+  }
+  log::info("test: capturing the log");  // Creates the logger.
+  auto logger = spdlog::get("dcbot");
+  auto sink = std::make_shared<LogLines>();
+  if (logger) {
+    logger->sinks().push_back(sink);
+  }
+  return sink;
+}
+
+// A hand-made encrypted chat mail (PROTOCOL.md §3.1/§3.2 layout, built with the SDK's mime and
+// pgp layers) from `from_addr` to the bot, for the mails the bot must refuse.
+struct HandMade {
+  std::string outer_from{};
+  std::string inner_from{};
+  std::string mid{};  // Without angle brackets.
+  std::string text{};
+  const pgp::Certificate* autocrypt = nullptr;  // The protected Autocrypt key; none if null.
+  const pgp::SecretKey* signer = nullptr;       // Unsigned if null.
+};
+
+std::string build_hand_made(const HandMade& m, const pgp::Certificate& bot_cert,
+                            const std::string& bot_addr) {
+  const std::int64_t now = runtime::unix_now();
+  const std::string mid = mime::format_message_id(m.mid);
+  std::vector<mime::HeaderField> prefix = {
+      {"From", mime::format_mailbox(mime::Mailbox{{}, m.inner_from, {}})},
+      {"Message-ID", mid},
+  };
+  if (m.autocrypt != nullptr) {
+    prefix.push_back({"Autocrypt", mime::autocrypt_value(mime::to_lower(m.inner_from),
+                                                         m.autocrypt->serialize())});
+  }
+  const std::vector<mime::HeaderField> protected_headers = {
+      {"Date", mime::format_date(now)},
+      {"To", mime::format_address_list({mime::Mailbox{{}, bot_addr, {}}})},
+      {"Subject", "Message from " + m.inner_from},
+      {"Chat-Version", "1.0"},
+  };
+  const std::string inner =
+      mime::render_protected(mime::text_part(m.text), prefix, protected_headers);
+  const pgp::Certificate* to[] = {&bot_cert};
+  pgp::EncryptOptions options{.compress = true, .now = static_cast<std::uint32_t>(now)};
+  auto encrypted = m.signer != nullptr ? pgp::encrypt(as_bytes(inner), *m.signer, to, options)
+                                       : pgp::encrypt_to(as_bytes(inner), to, nullptr, options);
+  EXPECT_TRUE(encrypted) << encrypted.error().to_string();
+  mime::OuterHeaders outer;
+  outer.from_addr = m.outer_from;
+  outer.date = now;
+  outer.message_id = m.mid;
+  return mime::build_encrypted_message(
+      outer, pgp::armor_encode(*encrypted, pgp::ArmorKind::Message, pgp::LineEnding::Crlf),
+      "hand-made-boundary-0123456789");
+}
+
 // What the bot's handlers saw, shared with the test thread.
 struct Seen {
   std::mutex mutex;
@@ -84,6 +222,7 @@ struct Seen {
 class EchoBotInterop : public ::testing::Test {
  protected:
   void SetUp() override {
+    log_ = capture_log();
     auto env = RelayEnv::from_environment();
     ASSERT_TRUE(env) << "the local test relay is required: " << env.error().to_string();
     relay_ = std::move(*env);
@@ -206,6 +345,13 @@ class EchoBotInterop : public ::testing::Test {
     auto contact = user().get_contact(ids[0].to_number<std::uint32_t>());
     ASSERT_TRUE(contact) << contact.error().to_string();
     EXPECT_EQ(contact->at("address"), json::value(bot_->addr()));
+    // The core emits SecurejoinJoinerProgress 1000 while it handles vc-contact-confirm and marks
+    // the sender a bot only later in the same receive_imf call (`mark_bot`): poll for the flag.
+    for (int i = 0; i < 100 && contact && contact->at("isBot") != true; ++i) {
+      std::this_thread::sleep_for(100ms);
+      contact = user().get_contact(ids[0].to_number<std::uint32_t>());
+    }
+    ASSERT_TRUE(contact) << contact.error().to_string();
     EXPECT_EQ(contact->at("isBot"), true);
   }
 
@@ -221,6 +367,7 @@ class EchoBotInterop : public ::testing::Test {
     EXPECT_EQ(echo->at("isBot"), true);
   }
 
+  std::shared_ptr<LogLines> log_;
   RelayEnv relay_;
   asio::io_context io_;
   std::thread thread_;
@@ -276,14 +423,22 @@ TEST_F(EchoBotInterop, MailsThatMustBeIgnoredGetNoReplyAndTheNextMessageIsAnswer
   auto chat = user_joins(/*legacy=*/false);
   const std::string from = user().addr();
   const std::string to = bot_->addr();
-  auto head = [&](const std::string& tag, const std::string& content_type) {
-    return "From: <" + from + ">\r\nTo: <" + to + ">\r\nSubject: [...]\r\nMessage-ID: <" + tag + "."
-           + from + ">\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\nChat-Version: 1.0\r\n"
+  // Message-IDs unique to this run (the bot's address is fresh), to find each mail in the log.
+  const std::string tag = to.substr(0, to.find('@'));
+  auto mid = [&](const std::string& kind) {
+    return kind + "." + tag + "@localhost";
+  };
+  auto head = [&](const std::string& kind, const std::string& content_type) {
+    return "From: <" + from + ">\r\nTo: <" + to + ">\r\nSubject: [...]\r\nMessage-ID: <" + mid(kind)
+           + ">\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\nChat-Version: 1.0\r\n"
            + "MIME-Version: 1.0\r\nContent-Type: " + content_type + "\r\n\r\n";
   };
+  // Each mail with the reason the bot must log for it (empty: any reason).
+  std::vector<std::pair<std::string, std::string>> expected;
   std::vector<std::string> mails;
   // Plaintext, claiming to come from the verified user.
   mails.push_back(head("plain", "text/plain; charset=utf-8") + "echo this plaintext\r\n");
+  expected.emplace_back(mid("plain"), "not encrypted");
   // Garbage MIME: a multipart without a boundary, and bytes that are no mail at all.
   mails.push_back(head("garbage", "multipart/mixed") + "--x\r\n\x01\x02\x03 not mime\r\n");
   mails.push_back("\x7f\x45\x4c\x46 no headers here\r\n");
@@ -296,31 +451,213 @@ TEST_F(EchoBotInterop, MailsThatMustBeIgnoredGetNoReplyAndTheNextMessageIsAnswer
       + "--b\r\nContent-Type: application/octet-stream\r\n\r\n"
       + "-----BEGIN PGP MESSAGE-----\r\n\r\nwV4DAAAAAAAAAAASAQdAbm90IGEgcmVhbCBtZXNz\r\n"
       + "--b--\r\n");
+  expected.emplace_back(mid("truncated"), "");
+
+  // Encrypted to the bot's key, built in-process with the SDK's pgp and mime layers: the bot's
+  // certificate and the user's (as the bot stored it during the join) come from the bot's store.
+  auto certs = on_bot([&] {
+    auto& account = *bot_->impl().account;
+    const pgp::Certificate* user_cert = account.contact_certificate(verified().fingerprint);
+    return std::make_pair(
+        account.key().certificate(),
+        user_cert != nullptr ? std::optional<pgp::Certificate>(*user_cert) : std::nullopt);
+  });
+  ASSERT_TRUE(certs.second) << "the bot has no key for the verified user";
+  const pgp::Certificate& bot_cert = certs.first;
+  const pgp::Certificate& user_cert = *certs.second;
+  const std::string stranger_addr = relay_.fresh_address("stranger-");
+  const auto now32 = static_cast<std::uint32_t>(runtime::unix_now());
+  auto stranger = pgp::SecretKey::generate(stranger_addr, {stranger_addr}, now32);
+  auto other = pgp::SecretKey::generate(stranger_addr, {stranger_addr}, now32);
+  ASSERT_TRUE(stranger && other);
+  auto hand_made = [&](const std::string& kind, HandMade m, const std::string& reason) {
+    m.mid = mid(kind);
+    m.text = "echo this: " + kind;
+    mails.push_back(build_hand_made(m, bot_cert, to));
+    expected.emplace_back(m.mid, reason);
+  };
+  // Encrypted to the bot but unsigned, "from" the verified user (PROTOCOL.md §1.5 T07).
+  hand_made("unsigned", {.outer_from = from, .inner_from = from, .autocrypt = &user_cert},
+            "unsigned");
+  // Unsigned with an outer From that differs from the inner one (SECURITY.md "outer From").
+  hand_made(
+      "forged-outer",
+      {.outer_from = from, .inner_from = stranger_addr, .autocrypt = &stranger->certificate()},
+      "forged from: unsigned mail with differing outer from");
+  // Signed by a fresh key the bot never saw, without an Autocrypt header (§1.7 T08) ...
+  hand_made("unknown-key",
+            {.outer_from = stranger_addr, .inner_from = stranger_addr, .signer = &*stranger},
+            "signed by unknown key");
+  // ... and with an Autocrypt header that carries a different key than the signing one.
+  hand_made("unknown-key-other-autocrypt",
+            {.outer_from = stranger_addr,
+             .inner_from = stranger_addr,
+             .autocrypt = &other->certificate(),
+             .signer = &*stranger},
+            "signed by unknown key");
+  // Forged From: claims to be the verified user, even carries the user's real key as its
+  // Autocrypt header, but a stranger signed it.
+  hand_made("forged-from",
+            {.outer_from = from, .inner_from = from, .autocrypt = &user_cert, .signer = &*stranger},
+            "signed by unknown key");
+  hand_made("forged-from-no-autocrypt",
+            {.outer_from = from, .inner_from = from, .signer = &*stranger},
+            "signed by unknown key");
+
   std::promise<Result<>> injected;
   asio::co_spawn(io_, inject_mails(relay_, to, mails),
                  [&injected](const std::exception_ptr&, Result<> r) { injected.set_value(r); });
   auto r = injected.get_future().get();
   ASSERT_TRUE(r) << r.error().to_string();
 
-  // Mails are processed in order: once this is answered, the injected ones were handled.
+  // The relay may deliver in any order: wait until the bot logged its reason for each mail.
+  for (const auto& [id, reason] : expected) {
+    std::vector<std::string> parts = {"bot: mail ", " " + id + " dropped: " + reason};
+    EXPECT_TRUE(log_->wait_for(parts, 90s)) << "no \"dropped: " << reason << "\" logged for " << id
+                                            << "; logged instead: " << log_->line_with({id});
+  }
+  // A mail the MIME parser refuses is logged without its Message-ID.
+  EXPECT_TRUE(log_->wait_for({"bot: mail ", " " + mid("garbage") + " dropped: "}, 5s)
+              || log_->wait_for({"bot: mail ", " dropped: mime parse failed"}, 60s))
+      << "nothing logged for the garbage mail";
   expect_echo(chat, "after the junk");
   {
     std::lock_guard lock(seen_.mutex);
     ASSERT_EQ(seen_.messages.size(), 1U);
     EXPECT_EQ(seen_.messages[0].text, "after the junk");
   }
-  // None of them failed processing (no tombstones), none is left pending.
-  auto counts = on_bot([&] {
+
+  struct State {
+    std::array<std::int64_t, 3> inbox{};  // All rows, tombstoned, pending.
+    std::int64_t own_messages = 0;        // Visible messages the bot sent.
+    bool stranger_known = false;
+    bool other_known = false;
+  };
+
+  auto state = on_bot([&] {
+    State st;
     auto& db = bot_->impl().engine->db();
     auto stmt = db.prepare("SELECT count(*), sum(state = 2), sum(state = 0) FROM inbox");
     EXPECT_TRUE(stmt);
     EXPECT_TRUE(stmt->step());
-    return std::array<std::int64_t, 3>{stmt->column_int64(0), stmt->column_int64(1),
-                                       stmt->column_int64(2)};
+    st.inbox = {stmt->column_int64(0), stmt->column_int64(1), stmt->column_int64(2)};
+    auto own = db.prepare("SELECT count(*) FROM messages WHERE sender_fpr = ''");
+    EXPECT_TRUE(own);
+    EXPECT_TRUE(own->step());
+    st.own_messages = own->column_int64(0);
+    store::Contacts contacts(db);
+    st.stranger_known = contacts.get(stranger->certificate().fingerprint_hex()).value().has_value();
+    st.other_known = contacts.get(other->certificate().fingerprint_hex()).value().has_value();
+    return st;
   });
-  EXPECT_GE(counts[0], 4 + 1);
-  EXPECT_EQ(counts[1], 0);
-  EXPECT_EQ(counts[2], 0);
+  // None of them failed processing (no tombstones): every injected mail and the echoed one are
+  // handled (the headerless mail too, maybe after the echo: it has no id to wait for).
+  EXPECT_GE(state.inbox[0], static_cast<std::int64_t>(expected.size()) + 1);
+  EXPECT_EQ(state.inbox[1], 0);
+  // No reply to any of them: the echo is the only message the bot wrote.
+  EXPECT_EQ(state.own_messages, 1);
+  // Keys from refused mails are not stored.
+  EXPECT_FALSE(state.stranger_known);
+  EXPECT_FALSE(state.other_known);
+  // The user's chat shows nothing but the echo from the bot.
+  auto ids = user().call("get_message_ids", {chat, false, false});
+  ASSERT_TRUE(ids && ids->is_array()) << (ids ? json::serialize(*ids) : ids.error().to_string());
+  std::vector<std::string> from_bot;
+  for (const auto& id : ids->as_array()) {
+    auto m = user().call("get_message", {id});
+    ASSERT_TRUE(m && m->is_object()) << (m ? json::serialize(*m) : m.error().to_string());
+    const auto& msg = m->as_object();
+    // Contact id 1 is the user itself; info messages are the core's own notes.
+    if (msg.at("fromId").to_number<std::int64_t>() != 1 && msg.at("isInfo") == false) {
+      from_bot.emplace_back(msg.at("text").as_string());
+    }
+  }
+  EXPECT_EQ(from_bot, std::vector<std::string>{"after the junk"});
+}
+
+// With `read_receipts: true` the bot answers the core's Chat-Disposition-Notification-To with an
+// MDN (PROTOCOL.md §3.9) and the real core marks its message read.
+TEST_F(EchoBotInterop, ReadReceiptsWhenEnabledMarkTheUsersMessageRead) {
+  bot_->impl().options.read_receipts = true;  // Before the bot runs: on this thread.
+  ASSERT_TRUE(user().set_config("mdns_enabled", "1"));
+  auto chat = user_joins(/*legacy=*/false);
+  auto sent = user().send_text(chat, "did you read this?");
+  ASSERT_TRUE(sent) << sent.error().to_string();
+  const std::uint32_t id = *sent;
+  auto read = user().wait_for_event(
+      [id](const json::object& ev) {
+        return ev.at("kind") == "MsgRead" && ev.at("msgId").to_number<std::uint32_t>() == id;
+      },
+      90s);
+  ASSERT_TRUE(read) << read.error().to_string();
+  auto msg = user().call("get_message", {id});
+  ASSERT_TRUE(msg && msg->is_object());
+  EXPECT_EQ(msg->as_object().at("state").to_number<int>(), 28);  // OutMdnRcvd.
+  auto echo = user().wait_incoming_text("did you read this?", 90s);
+  EXPECT_TRUE(echo) << echo.error().to_string();
+}
+
+// Per-user flood control (limits.user_messages_per_minute): of 5 messages sent at once, the bot
+// hands 3 to its handler and answers those; the other 2 are logged and never answered.
+TEST_F(EchoBotInterop, FloodControlAnswersOnlyTheAllowedMessagesOfOneUser) {
+  bot_->impl().flood = runtime::FloodControl(3);  // Before the bot runs: on this thread.
+  auto chat = user_joins(/*legacy=*/false);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(user().send_text(chat, "flood " + std::to_string(i)));
+  }
+  EXPECT_TRUE(
+      log_->wait_for_count({"dropped: more than 3 messages per minute from this sender"}, 2, 90s));
+  std::set<std::string> echoed;
+  auto three = user().wait_incoming_message_matching(
+      [&](const json::object& m) {
+        std::string text(m.at("text").as_string());
+        if (text.rfind("flood ", 0) == 0) {
+          echoed.insert(text);
+        }
+        return echoed.size() >= 3;
+      },
+      90s);
+  ASSERT_TRUE(three) << three.error().to_string();
+  std::vector<std::string> handled;
+  {
+    std::lock_guard lock(seen_.mutex);
+    for (const auto& m : seen_.messages) {
+      handled.push_back(m.text);
+    }
+  }
+  EXPECT_EQ(handled.size(), 3U);
+  EXPECT_EQ(std::set<std::string>(handled.begin(), handled.end()), echoed);
+  // Every mail is handled (nothing pending or tombstoned) and the bot wrote exactly 3 answers.
+  auto counts = on_bot([&] {
+    auto& db = bot_->impl().engine->db();
+    auto stmt = db.prepare(
+        "SELECT (SELECT count(*) FROM inbox WHERE state != 1), "
+        "(SELECT count(*) FROM messages WHERE sender_fpr = '')");
+    EXPECT_TRUE(stmt);
+    EXPECT_TRUE(stmt->step());
+    return std::array<std::int64_t, 2>{stmt->column_int64(0), stmt->column_int64(1)};
+  });
+  EXPECT_EQ(counts[0], 0);
+  EXPECT_EQ(counts[1], 3);
+}
+
+// The bot's `profile.avatar` goes out as Chat-User-Avatar (PROTOCOL.md §3.5) and the real core
+// shows it as the bot's profile image.
+TEST_F(EchoBotInterop, AvatarReachesTheCore) {
+  // A 1x1 PNG.
+  const auto png = base64_decode(
+      "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII"
+      "=");
+  ASSERT_TRUE(png);
+  ASSERT_TRUE(bot_->impl().account->set_avatar(*png));  // Before the bot runs: on this thread.
+  auto chat = user_joins(/*legacy=*/false);
+  expect_echo(chat, "show me your face");
+  auto c = user().get_chat(chat);
+  ASSERT_TRUE(c) << c.error().to_string();
+  auto contact = user().get_contact(c->at("contactIds").as_array()[0].to_number<std::uint32_t>());
+  ASSERT_TRUE(contact) << contact.error().to_string();
+  ASSERT_TRUE(contact->at("profileImage").is_string()) << json::serialize(*contact);
+  EXPECT_EQ(read_file(std::string(contact->at("profileImage").as_string())), to_string(*png));
 }
 
 TEST_F(EchoBotInterop, UserJoinsLegacyLinkAndTextsAreEchoed) {

@@ -54,7 +54,9 @@ class EchoCli : public ::testing::Test {
                            << "  tls_verify: false\n"
                            << "data_dir: ./data\n"
                            << "profile: { name: Echo CLI }\n"
-                           << "limits: { send_per_minute: 0 }\n"
+                           // Unlimited: the flood test below sends 50 messages at once from
+                           // one user, which per-user flood control would (rightly) cut.
+                           << "limits: { send_per_minute: 0, user_messages_per_minute: 0 }\n"
                            << "logging: { level: debug }\n";
 
     testsupport::RpcPeerOptions peer_options;
