@@ -460,6 +460,7 @@ TEST_F(BotTest, AdminOnlyCommandsAreRefusedAndHiddenFromOthers) {
   bot_->set_admin_check(
       [](const dcbot::Sender&) -> bool { throw std::runtime_error("broken check"); });
   EXPECT_EQ(say(chat, "/public")[0].text, "member");
+}
 
 TEST_F(BotTest, FloodControlDropsMessagesOverThePerUserLimit) {
   auto clock = std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::hours(1000));
