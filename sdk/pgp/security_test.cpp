@@ -543,6 +543,30 @@ TEST(PgpSecurity, Item10CompressionRatioCapThroughDecrypt) {
   }
 }
 
+// The seeds of the pgp_inline fuzz target for item 10 behave as their names say at the default
+// caps: the bombs are refused (by the ratio cap: their output is far under kMaxPlaintext), the
+// repetitive literal within kRatioFreeOutput is read.
+TEST(PgpSecurity, Item10FuzzSeedsAreRefusedByTheRatioCap) {
+  for (const char* name : {"item10-zip-bomb-2mib-zeros.bin", "item10-zlib-bomb-2mib-zeros.bin"}) {
+    const Bytes seed = read_corpus(std::string("pgp_inline/") + name);
+    ASSERT_FALSE(seed.empty()) << name;
+    auto r = verify_inline(seed, {});
+    ASSERT_FALSE(r) << name;
+    EXPECT_EQ(r.error().message, "pgp: decompressed data too large") << name;
+  }
+  for (const char* name : {"item10-raw-zlib-bomb.bin", "item10-raw-zip-bomb.bin"}) {
+    const Bytes seed = read_corpus(std::string("pgp_inline/") + name);
+    ASSERT_FALSE(seed.empty()) << name;
+    EXPECT_FALSE(decompress(seed[0], ByteView(seed).subspan(1), kMaxPlaintext)) << name;
+    auto uncapped = decompress(seed[0], ByteView(seed).subspan(1), kMaxPlaintext, 0);
+    ASSERT_TRUE(uncapped) << name;
+    EXPECT_EQ(uncapped->size(), 3u << 20) << name;
+  }
+  auto fine = verify_inline(read_corpus("pgp_inline/item10-under-free-allowance.bin"), {});
+  ASSERT_TRUE(fine) << fine.error().message;
+  EXPECT_EQ(fine->plaintext, Bytes(kRatioFreeOutput - 100, 'A'));
+}
+
 // A SKESK v6 body with the given S2K specifier, AES-128 and OCB, and random nonce and key.
 Bytes skesk_with_s2k(ByteView s2k, std::uint8_t cipher = kCipherAes128,
                      std::uint8_t aead = kAeadOcb) {
