@@ -124,7 +124,8 @@ TEST(ConstantTimeEqual, OcbTagAndKeyWrapChecksGoThroughIt) {
     return std::pair{r.has_value(), constant_time_equal_calls() - before};
   };
   EXPECT_EQ(ocb_calls(sealed), std::pair(true, std::uint64_t{1}));
-  for (std::size_t i : {std::size_t{0}, sealed.size() - 17, sealed.size() - 16, sealed.size() - 1}) {
+  for (std::size_t i :
+       {std::size_t{0}, sealed.size() - 17, sealed.size() - 16, sealed.size() - 1}) {
     Bytes bad = sealed;
     bad[i] ^= 0x01;
     EXPECT_EQ(ocb_calls(bad), std::pair(false, std::uint64_t{1})) << i;

@@ -95,9 +95,8 @@ TEST(PgpCompress, RatioCapKeepsOrdinaryAndShortRepetitiveData) {
   auto r = decompress(kCompressionZlib, z, 256u << 20);
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(*r, short_bomb);
-  EXPECT_FALSE(decompress(kCompressionZlib, compress(kCompressionZlib, Bytes(kRatioFreeOutput + 1,
-                                                                             'A')),
-                          256u << 20));
+  EXPECT_FALSE(decompress(
+      kCompressionZlib, compress(kCompressionZlib, Bytes(kRatioFreeOutput + 1, 'A')), 256u << 20));
 
   std::string text;
   std::uint32_t x = 12345;
