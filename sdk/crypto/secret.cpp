@@ -61,7 +61,18 @@ void secure_wipe(void* data, std::size_t size) noexcept {
   }
 }
 
+namespace {
+
+thread_local std::uint64_t ct_equal_calls = 0;
+
+}  // namespace
+
+std::uint64_t constant_time_equal_calls() noexcept {
+  return ct_equal_calls;
+}
+
 bool constant_time_equal(ByteView a, ByteView b) noexcept {
+  ++ct_equal_calls;
   if (a.size() != b.size()) {
     return false;
   }

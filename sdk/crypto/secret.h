@@ -52,7 +52,15 @@ class SecretBytes {
 void secure_wipe(void* data, std::size_t size) noexcept;
 
 // True if `a` and `b` have the same length and contents. The running time depends only on the
-// lengths, never on the contents, so it is safe for tags, MACs and checksums.
+// lengths, never on the contents, so it is safe for tags, MACs and checksums. Every check of an
+// authentication tag or integrity value in the engine goes through it (SECURITY.md 16): the OCB
+// tag (crypto/ocb.h, so SEIPD v2 chunks and SKESK v6), the AES key-wrap IV (crypto/keywrap.h,
+// so every ECDH and X25519 PKESK) and the SEIPD v1 MDC (pgp/session.h).
 bool constant_time_equal(ByteView a, ByteView b) noexcept;
+
+// How many times constant_time_equal() has run on the calling thread. It exists so that tests can
+// prove a tag check goes through the constant-time compare, and that it runs even when an earlier
+// check has already failed (no early exit); nothing else reads it.
+std::uint64_t constant_time_equal_calls() noexcept;
 
 }  // namespace dcbot::crypto

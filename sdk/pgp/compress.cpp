@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "pgp/compress.h"
 
+#include <algorithm>
 #include <array>
 #include <limits>
 
@@ -17,15 +18,31 @@ int window_bits(std::uint8_t algo) {
 // zlib counts in uInt; feed at most this much per call.
 constexpr std::size_t kStep = 1u << 20;
 
+Error too_large() {
+  return make_error(Errc::Parse, "pgp: decompressed data too large");
+}
+
 }  // namespace
 
-Result<Bytes> decompress(std::uint8_t algo, ByteView data, std::size_t max_output) {
+std::size_t decompressed_limit(std::size_t compressed_size, std::size_t max_output,
+                               std::size_t max_ratio) {
+  if (max_ratio == 0 || compressed_size > std::numeric_limits<std::size_t>::max() / max_ratio) {
+    return max_output;
+  }
+  return std::min(max_output, std::max(kRatioFreeOutput, compressed_size * max_ratio));
+}
+
+Result<Bytes> decompress(std::uint8_t algo, ByteView data, std::size_t max_output,
+                         std::size_t max_ratio) {
   if (algo == kCompressionNone) {
     if (data.size() > max_output) {
-      return make_error(Errc::Parse, "pgp: decompressed data too large");
+      return too_large();
     }
     return Bytes(data.begin(), data.end());
   }
+  // Both caps in one number: the whole compressed stream is known up front, so the ratio cap is
+  // a bound on the output like the absolute one, enforced while inflating.
+  const std::size_t limit = decompressed_limit(data.size(), max_output, max_ratio);
   if (algo != kCompressionZip && algo != kCompressionZlib) {
     return make_error(Errc::Unsupported, "pgp: unsupported compression algorithm");
   }
@@ -57,9 +74,9 @@ Result<Bytes> decompress(std::uint8_t algo, ByteView data, std::size_t max_outpu
         break;
       }
     }
-    if (out.size() + produced > max_output) {
+    if (out.size() + produced > limit) {
       inflateEnd(&zs);
-      return make_error(Errc::Parse, "pgp: decompressed data too large");
+      return too_large();
     }
     out.insert(out.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(produced));
   }

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "pgp/compress.h"
 
+#include <limits>
+#include <string>
+
 #include <gtest/gtest.h>
 
 namespace dcbot::pgp {
@@ -34,6 +37,82 @@ TEST(PgpCompress, BombIsCapped) {
   Bytes z = compress(kCompressionZip, zeros);
   EXPECT_LT(z.size(), 20000u);
   EXPECT_FALSE(decompress(kCompressionZip, z, 1u << 20));
+}
+
+TEST(PgpCompress, LimitCombinesTheAbsoluteAndTheRatioCap) {
+  constexpr std::size_t kMax = 256u << 20;
+  // Up to kRatioFreeOutput whatever the ratio, even for an empty stream.
+  EXPECT_EQ(decompressed_limit(0, kMax), kRatioFreeOutput);
+  EXPECT_EQ(decompressed_limit(1000, kMax), kRatioFreeOutput);
+  EXPECT_EQ(decompressed_limit(kRatioFreeOutput / kMaxCompressionRatio, kMax), kRatioFreeOutput);
+  // Then the ratio.
+  EXPECT_EQ(decompressed_limit(100000, kMax), 100000 * kMaxCompressionRatio);
+  EXPECT_EQ(decompressed_limit(100000, kMax, 7), kRatioFreeOutput);
+  EXPECT_EQ(decompressed_limit(1u << 20, kMax, 7), 7u << 20);
+  // The absolute cap always wins.
+  EXPECT_EQ(decompressed_limit(10u << 20, kMax), kMax);
+  EXPECT_EQ(decompressed_limit(0, 1000), 1000u);
+  EXPECT_EQ(decompressed_limit(1u << 20, 1000, 7), 1000u);
+  // Ratio 0 disables the ratio cap; a product that would overflow does too.
+  EXPECT_EQ(decompressed_limit(10, kMax, 0), kMax);
+  EXPECT_EQ(decompressed_limit(std::numeric_limits<std::size_t>::max() / 2, kMax, 100), kMax);
+}
+
+// SECURITY.md 10: a deflate bomb (runs of zero octets, about 1000:1) is refused by the ratio cap
+// although its output is far under the absolute cap, with the same error as the absolute cap.
+TEST(PgpCompress, RatioCapRefusesZeroBombs) {
+  const Bytes zeros(8u << 20, 0);
+  const auto absolute = decompress(kCompressionZlib, compress(kCompressionZlib, zeros), 1u << 20);
+  ASSERT_FALSE(absolute);
+  for (std::uint8_t algo : {kCompressionZip, kCompressionZlib}) {
+    const Bytes z = compress(algo, zeros);
+    ASSERT_GT(zeros.size() / z.size(), 900u) << "deflate of zeros should reach ~1000:1";
+    auto r = decompress(algo, z, 256u << 20);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, absolute.error().code);
+    EXPECT_EQ(r.error().message, absolute.error().message);
+    EXPECT_EQ(r.error().message, "pgp: decompressed data too large");
+    // Exactly at the limit it passes, one octet under it fails.
+    const std::size_t needed = (zeros.size() + z.size() - 1) / z.size();  // ceil(ratio)
+    auto at = decompress(algo, z, 256u << 20, needed);
+    ASSERT_TRUE(at) << at.error().message;
+    EXPECT_EQ(*at, zeros);
+    EXPECT_FALSE(decompress(algo, z, 256u << 20, needed - 1));
+    EXPECT_FALSE(decompress(algo, z, zeros.size() - 1, needed));
+    // Without the ratio cap only the absolute one is left.
+    auto uncapped = decompress(algo, z, 256u << 20, 0);
+    ASSERT_TRUE(uncapped);
+    EXPECT_EQ(uncapped->size(), zeros.size());
+  }
+}
+
+// Repetitive data up to kRatioFreeOutput is never refused by the ratio, and ordinary larger data
+// (text-like lines, far under 100:1) passes at the default caps.
+TEST(PgpCompress, RatioCapKeepsOrdinaryAndShortRepetitiveData) {
+  const Bytes short_bomb(kRatioFreeOutput, 'A');
+  const Bytes z = compress(kCompressionZlib, short_bomb);
+  ASSERT_GT(short_bomb.size() / z.size(), kMaxCompressionRatio);
+  auto r = decompress(kCompressionZlib, z, 256u << 20);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(*r, short_bomb);
+  EXPECT_FALSE(decompress(
+      kCompressionZlib, compress(kCompressionZlib, Bytes(kRatioFreeOutput + 1, 'A')), 256u << 20));
+
+  std::string text;
+  std::uint32_t x = 12345;
+  while (text.size() < (4u << 20)) {
+    x = x * 1103515245u + 12345u;
+    text += "2026-11-23 04:31:" + std::to_string(x % 60) + " bot: message " + std::to_string(x)
+            + " from user" + std::to_string((x >> 8) % 1000) + "@relay.test delivered\n";
+  }
+  const Bytes data(text.begin(), text.end());
+  for (std::uint8_t algo : {kCompressionZip, kCompressionZlib}) {
+    const Bytes zt = compress(algo, data);
+    EXPECT_LT(data.size() / zt.size(), 20u);
+    auto back = decompress(algo, zt, 256u << 20);
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(*back, data);
+  }
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 // S2K (A.10, A.12) are refused by decrypt() on purpose (SECURITY.md 11); their symmetric layers are
 // checked with the derived or session keys the RFC gives. A.9 (EAX) and A.11 (GCM) use AEAD modes
 // the engine does not implement; they are checked to be refused cleanly.
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <string_view>
 
@@ -518,6 +520,27 @@ TEST(Rfc9580, A12Argon2IsRefusedButTheSeipdV1LayerDecrypts) {
     Packet literal = single_packet(*inner);
     ASSERT_EQ(literal.tag, static_cast<std::uint8_t>(Tag::Literal));
     EXPECT_TRUE(to_string(literal.body).ends_with("Hello, world!"));
+  }
+}
+
+// The pgp_decrypt fuzz seed for SECURITY.md 10: 16 MiB of zeros ZLIB-compressed (~16 KB) and
+// encrypted to the A.3 certificate by dcbot-sop (--profile=chatmail). The fuzz target decrypts with
+// the A.4 key, so mutants of this seed reach decompression on the real decrypt path; the seed
+// itself must be refused by the ratio cap (its output is under the fuzz target's 16 MiB cap).
+TEST(Rfc9580, A4KeyDecryptsTheBombSeedOnlyToTheRatioCapError) {
+  std::ifstream in(std::string(DCBOT_SOURCE_DIR)
+                       + "/tests/fuzz/corpus/pgp_decrypt/item10-zlib-bomb-16mib-to-rfc9580-a4.bin",
+                   std::ios::binary);
+  const Bytes seed((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(seed.size(), 1000u);
+  ASSERT_LT(seed.size(), 65536u);  // scripts/fuzz runs with -max_len=65536.
+  const SecretKey key = a4();
+  const SecretKey* keys[] = {&key};
+  for (std::size_t cap : {kMaxPlaintext, std::size_t{1} << 24}) {
+    auto r = decrypt(seed, keys, {}, {}, cap);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Errc::Parse);
+    EXPECT_EQ(r.error().message, "pgp: decompressed data too large");
   }
 }
 

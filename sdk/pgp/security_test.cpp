@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -13,6 +14,7 @@
 #include "crypto/aes.h"
 #include "crypto/hash.h"
 #include "crypto/random.h"
+#include "crypto/secret.h"
 #include "pgp/armor.h"
 #include "pgp/compress.h"
 #include "pgp/detached.h"
@@ -172,10 +174,12 @@ TEST(PgpSecurity, Item3LongPartialChainsAndBadPartials) {
     p.push_back(0);
     EXPECT_FALSE(parse_packets(p)) << int{exp};
   }
-  // A partial chain inside the compressed layer of an encrypted message decrypts.
+  // A partial chain inside the compressed layer of an encrypted message decrypts. Random octets:
+  // `body` repeats every 256 octets and would trip the compression-ratio cap (SECURITY.md 10).
+  const Bytes noisy = crypto::random_bytes(body.size());
   Bytes inner_literal;
   Bytes lit{'b', 0, 0, 0, 0, 0};
-  append(lit, body);
+  append(lit, noisy);
   write_packet_partial(inner_literal, Tag::Literal, lit, 1024);
   Bytes comp_body{kCompressionZip};
   append(comp_body, compress(kCompressionZip, inner_literal));
@@ -183,7 +187,7 @@ TEST(PgpSecurity, Item3LongPartialChainsAndBadPartials) {
   write_packet_partial(inner, Tag::Compressed, comp_body, 512);
   auto dec = bob_decrypts(encrypt_raw_v2(inner));
   ASSERT_TRUE(dec) << dec.error().message;
-  EXPECT_EQ(dec->plaintext, body);
+  EXPECT_EQ(dec->plaintext, noisy);
 }
 
 TEST(PgpSecurity, Item4IndeterminateLengthReadsToTheEndOnDataPacketsOnly) {
@@ -470,6 +474,7 @@ TEST(PgpSecurity, Item9GrammarViolationsFail) {
 // --- Resource bombs ---
 
 TEST(PgpSecurity, Item10DecompressionBombIsCappedThroughDecrypt) {
+  // 4 MiB of 'A' in < 10 KB: over a 1 MiB absolute cap, and over the ratio cap at any cap.
   Bytes lit{'b', 0, 0, 0, 0, 0};
   lit.resize(lit.size() + (4u << 20), 'A');
   Bytes inner = compressed_packet(kCompressionZlib, packet(Tag::Literal, lit));
@@ -480,9 +485,86 @@ TEST(PgpSecurity, Item10DecompressionBombIsCappedThroughDecrypt) {
   ASSERT_FALSE(capped);
   EXPECT_EQ(capped.error().code, Errc::Parse);
   auto whole = decrypt(msg, bob, {}, {}, 8u << 20);
-  ASSERT_TRUE(whole) << whole.error().message;
-  EXPECT_EQ(whole->plaintext.size(), 4u << 20);
+  ASSERT_FALSE(whole);
+  EXPECT_EQ(whole.error().code, Errc::Parse);
   EXPECT_FALSE(verify_inline(inner, {}, 1u << 20));
+  EXPECT_FALSE(verify_inline(inner, {}));
+}
+
+// The ratio cap (compress.h) at the default caps of decrypt() and verify_inline(): a bomb of zero
+// octets whose output is far below kMaxPlaintext is refused, through SEIPD v1 and v2 and with a
+// signature, with the same error as the absolute cap and without plaintext in it. Ordinary
+// compressed mail of several MiB, and short repetitive mail, still decrypt.
+TEST(PgpSecurity, Item10CompressionRatioCapThroughDecrypt) {
+  const SecretKey* bob[] = {&keys().bob};
+  const Certificate* verifiers[] = {&keys().alice.certificate()};
+  const Certificate* to_bob[] = {&keys().bob.certificate()};
+  const EncryptOptions compressed{.compress = true, .now = kNow};
+  Bytes bomb_text(16u << 20, 0);
+  std::copy_n("secret", 6, bomb_text.begin());
+  Bytes lit{'b', 0, 0, 0, 0, 0};
+  append(lit, bomb_text);
+  const Bytes bomb = compressed_packet(kCompressionZip, packet(Tag::Literal, lit));
+  ASSERT_LT(bomb.size(), bomb_text.size() / 900);
+  const auto absolute = decrypt(encrypt_raw_v2(bomb), bob, {}, {}, 1u << 20);
+  ASSERT_FALSE(absolute);
+  auto expect_bomb_error = [&](const auto& r) {
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, absolute.error().code);
+    EXPECT_EQ(r.error().message, absolute.error().message);
+    EXPECT_EQ(r.error().message.find("secret"), std::string::npos);
+  };
+  expect_bomb_error(decrypt(encrypt_raw_v2(bomb), bob, {}, verifiers));
+  expect_bomb_error(decrypt(encrypt_raw_v1(bomb), bob, {}, verifiers));
+  expect_bomb_error(verify_inline(bomb, verifiers));
+  auto signed_bomb = encrypt(bomb_text, keys().alice, to_bob, compressed);
+  ASSERT_TRUE(signed_bomb);
+  ASSERT_LT(signed_bomb->size(), bomb_text.size() / 500);
+  expect_bomb_error(decrypt(*signed_bomb, bob, {}, verifiers));
+  auto symmetric_bomb = encrypt_symmetric(bomb_text, "pw", &keys().alice, compressed);
+  ASSERT_TRUE(symmetric_bomb);
+  const std::string pw[] = {"pw"};
+  expect_bomb_error(decrypt(*symmetric_bomb, {}, pw, verifiers));
+
+  // Ordinary text of 3 MiB (a few to one compression) and 1 MiB of one repeated letter (over the
+  // ratio but within kRatioFreeOutput) decrypt and verify at the default caps.
+  std::string text;
+  for (std::uint32_t i = 0; text.size() < (3u << 20); ++i) {
+    text += "Line " + std::to_string(i * 2654435761u) + ": hello from the bot, ticket #"
+            + std::to_string(i) + "\r\n";
+  }
+  for (const Bytes& plain : {to_bytes(text), Bytes(kRatioFreeOutput - 4096, 'A')}) {
+    auto msg = encrypt(plain, keys().alice, to_bob, compressed);
+    ASSERT_TRUE(msg);
+    auto d = decrypt(*msg, bob, {}, verifiers);
+    ASSERT_TRUE(d) << d.error().message;
+    EXPECT_EQ(d->plaintext, plain);
+    EXPECT_TRUE(d->is_signed());
+  }
+}
+
+// The seeds of the pgp_inline fuzz target for item 10 behave as their names say at the default
+// caps: the bombs are refused (by the ratio cap: their output is far under kMaxPlaintext), the
+// repetitive literal within kRatioFreeOutput is read.
+TEST(PgpSecurity, Item10FuzzSeedsAreRefusedByTheRatioCap) {
+  for (const char* name : {"item10-zip-bomb-2mib-zeros.bin", "item10-zlib-bomb-2mib-zeros.bin"}) {
+    const Bytes seed = read_corpus(std::string("pgp_inline/") + name);
+    ASSERT_FALSE(seed.empty()) << name;
+    auto r = verify_inline(seed, {});
+    ASSERT_FALSE(r) << name;
+    EXPECT_EQ(r.error().message, "pgp: decompressed data too large") << name;
+  }
+  for (const char* name : {"item10-raw-zlib-bomb.bin", "item10-raw-zip-bomb.bin"}) {
+    const Bytes seed = read_corpus(std::string("pgp_inline/") + name);
+    ASSERT_FALSE(seed.empty()) << name;
+    EXPECT_FALSE(decompress(seed[0], ByteView(seed).subspan(1), kMaxPlaintext)) << name;
+    auto uncapped = decompress(seed[0], ByteView(seed).subspan(1), kMaxPlaintext, 0);
+    ASSERT_TRUE(uncapped) << name;
+    EXPECT_EQ(uncapped->size(), 3u << 20) << name;
+  }
+  auto fine = verify_inline(read_corpus("pgp_inline/item10-under-free-allowance.bin"), {});
+  ASSERT_TRUE(fine) << fine.error().message;
+  EXPECT_EQ(fine->plaintext, Bytes(kRatioFreeOutput - 100, 'A'));
 }
 
 // A SKESK v6 body with the given S2K specifier, AES-128 and OCB, and random nonce and key.
@@ -668,6 +750,80 @@ TEST(PgpSecurity, Item16MdcTamperingFailsWithTheSameError) {
     auto d = bob_decrypts(packet(Tag::Pkesk, pkesk_body) + packet(Tag::Seipd, body));
     expect_generic_failure(d);
     EXPECT_EQ(d.error().message.find("secret"), std::string::npos);
+  }
+}
+
+// SECURITY.md 16 "constant time", proven without measuring time: every integrity check on
+// decrypted data goes through crypto::constant_time_equal (itself checked under Valgrind memcheck
+// in sdk/crypto, ConstantTimeEqual.NoBranchOnTheContentsUnderMemcheck), exactly once per check,
+// and on every failure as on success: a bad MDC header does not skip the hash compare. Lengths,
+// chunk positions and fingerprints are public and need no constant-time compare.
+TEST(PgpSecurity, Item16IntegrityChecksGoThroughTheConstantTimeCompare) {
+  auto calls = crypto::constant_time_equal_calls;
+  const Bytes inner = literal_packet("secret plaintext");
+  SessionKey sk = new_session_key();
+
+  // SEIPD v1: one compare of the MDC per decryption, whatever is wrong with it.
+  std::vector<std::pair<std::string, Bytes>> v1{
+      {"good", seipd_v1_with_mdc(inner, sk, 0xD3, 0x14, true)},
+      {"hash", seipd_v1_with_mdc(inner, sk, 0xD3, 0x14, false)},
+      {"length", seipd_v1_with_mdc(inner, sk, 0xD3, 0x15, true)},
+      {"tag", seipd_v1_with_mdc(inner, sk, 0xCB, 0x14, true)},
+      {"both", seipd_v1_with_mdc(inner, sk, 0x00, 0x00, false)}};
+  Bytes cut = seipd_v1_encrypt(inner, sk);
+  cut.pop_back();
+  v1.emplace_back("cut", cut);
+  for (const auto& [what, body] : v1) {
+    const std::uint64_t before = calls();
+    auto r = seipd_v1_decrypt(ByteView(body).subspan(1), sk);
+    EXPECT_EQ(r.has_value(), what == "good") << what;
+    EXPECT_EQ(calls() - before, 1u) << what;
+  }
+
+  // SEIPD v2: one OCB tag compare per chunk plus the final tag; a bad chunk stops there.
+  Bytes big(3 * 8192 + 100, 'x');  // Four 8 KiB chunks.
+  const Bytes v2 = seipd_v2_encrypt(big, sk);
+  std::uint64_t before = calls();
+  ASSERT_TRUE(seipd_v2_decrypt(ByteView(v2).subspan(1), sk, kMaxPlaintext));
+  EXPECT_EQ(calls() - before, 5u);
+  Bytes bad_final = v2;
+  bad_final.back() ^= 1;
+  before = calls();
+  EXPECT_FALSE(seipd_v2_decrypt(ByteView(bad_final).subspan(1), sk, kMaxPlaintext));
+  EXPECT_EQ(calls() - before, 5u);
+  Bytes bad_second = v2;
+  bad_second[4 + 32 + 8192 + 16 + 5] ^= 1;  // Header, salt, first chunk and tag, into the second.
+  before = calls();
+  EXPECT_FALSE(seipd_v2_decrypt(ByteView(bad_second).subspan(1), sk, kMaxPlaintext));
+  EXPECT_EQ(calls() - before, 2u);
+
+  // SKESK v6: the session key's OCB tag, for the right and for a wrong password.
+  const Bytes skesk = skesk_v6_encrypt(sk, "right");
+  before = calls();
+  ASSERT_TRUE(skesk_v6_decrypt(skesk, "right"));
+  EXPECT_EQ(calls() - before, 1u);
+  before = calls();
+  EXPECT_FALSE(skesk_v6_decrypt(skesk, "wrong"));
+  EXPECT_EQ(calls() - before, 1u);
+
+  // PKESK (ECDH, v3 and v6): the AES key-wrap integrity value, also when the wrapped key is
+  // tampered with or the PKESK is for somebody else.
+  for (std::uint8_t version : {3, 6}) {
+    const Bytes body = *pkesk_encrypt(version, *keys().bob.certificate().encryption_key(), sk);
+    Bytes tampered = body;
+    tampered.back() ^= 1;
+    const Bytes for_alice =
+        *pkesk_encrypt(version, *keys().alice.certificate().encryption_key(), sk);
+    const auto& bob_d = keys().bob.decryptors().front();
+    for (const auto& [what, b] : std::vector<std::pair<std::string, Bytes>>{
+             {"good", body}, {"tampered", tampered}, {"other key", for_alice}}) {
+      auto p = parse_pkesk(b);
+      ASSERT_TRUE(p) << what;
+      before = calls();
+      auto r = pkesk_decrypt(*p, bob_d);
+      EXPECT_EQ(r.has_value(), what == "good") << what;
+      EXPECT_EQ(calls() - before, 1u) << what << " v" << int{version};
+    }
   }
 }
 
