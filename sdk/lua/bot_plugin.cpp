@@ -43,6 +43,12 @@ class BotPlugin::BotHost final : public Host {
 
   Result<std::string> invite_link() override { return bot_->invite_link(); }
 
+  Result<std::vector<std::string>> admins() override { return bot_->admins(); }
+
+  Result<std::int64_t> chat_with(std::string_view fingerprint) override {
+    return bot_->chat_with(fingerprint);
+  }
+
   Result<> reply(const Message& message, std::string_view text) override {
     if (current != nullptr && current->message_id() == message.message_id) {
       return current->reply(text);

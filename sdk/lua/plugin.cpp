@@ -207,6 +207,8 @@ int Plugin::install_module(lua_State* state) {
                  {"send_file", lua_send_file},
                  {"config_schema", lua_config_schema},
                  {"invite_link", lua_invite_link},
+                 {"admins", lua_admins},
+                 {"chat_with", lua_chat_with},
                  {"log", lua_log}});
   for (std::string_view kind : kEventKinds) {
     lua_pushlightuserdata(state, plugin);
@@ -490,6 +492,50 @@ Result<> Host::send_file(std::int64_t /*chat_id*/, const std::filesystem::path& 
 
 Result<std::string> Host::invite_link() {
   return make_error(Errc::Unsupported, "invite links are not available in this host");
+}
+
+Result<std::vector<std::string>> Host::admins() {
+  return std::vector<std::string>{};
+}
+
+Result<std::int64_t> Host::chat_with(std::string_view /*fingerprint*/) {
+  return make_error(Errc::Unsupported, "chats are not available in this host");
+}
+
+// bot.admins() -> a list of key fingerprints.
+int Plugin::lua_admins(lua_State* state) {
+  Plugin& plugin = self(state);
+  const bool ok = plugin.host_call([&]() -> Result<> {
+    DCBOT_TRY(plugin.values_, plugin.host_->admins());
+    return {};
+  });
+  if (!ok) {
+    return luaL_error(state, "bot.admins: %s", plugin.error_.c_str());
+  }
+  lua_createtable(state, static_cast<int>(std::min<std::size_t>(plugin.values_.size(), 1 << 20)),
+                  0);
+  for (std::size_t i = 0; i < plugin.values_.size(); ++i) {
+    push_view(state, plugin.values_[i]);
+    lua_rawseti(state, -2, static_cast<lua_Integer>(i) + 1);
+  }
+  return 1;
+}
+
+// bot.chat_with(fingerprint) -> the chat id of the 1:1 chat with that contact.
+int Plugin::lua_chat_with(lua_State* state) {
+  Plugin& plugin = self(state);
+  std::size_t size = 0;
+  const char* fingerprint = luaL_checklstring(state, 1, &size);
+  std::int64_t chat = 0;
+  const bool ok = plugin.host_call([&]() -> Result<> {
+    DCBOT_TRY(chat, plugin.host_->chat_with({fingerprint, size}));
+    return {};
+  });
+  if (!ok) {
+    return luaL_error(state, "bot.chat_with: %s", plugin.error_.c_str());
+  }
+  lua_pushinteger(state, static_cast<lua_Integer>(chat));
+  return 1;
 }
 
 // bot.on_<kind>(fn). Upvalues: the Plugin and the kind.

@@ -83,6 +83,9 @@ class Host {
                              std::string_view text);
   // bot.invite_link(): the bot's 1:1 invite link.
   virtual Result<std::string> invite_link();
+  // bot.admins(): the admins' key fingerprints; bot.chat_with(fpr): the 1:1 chat with a contact.
+  virtual Result<std::vector<std::string>> admins();
+  virtual Result<std::int64_t> chat_with(std::string_view fingerprint);
   // Answers `message` in its chat (quoting it where the bot supports that).
   virtual Result<> reply(const Message& message, std::string_view text) = 0;
   // The plugin's key-value storage. get: std::nullopt for a missing key.
@@ -181,6 +184,8 @@ class Plugin {
   // position. Never raises.
   bool check_config(const std::vector<std::pair<std::string, std::string>>& schema) noexcept;
   static int lua_invite_link(lua_State* state);
+  static int lua_admins(lua_State* state);
+  static int lua_chat_with(lua_State* state);
   static int lua_every(lua_State* state);
   static int lua_after(lua_State* state);
   static int lua_cancel_timer(lua_State* state);
@@ -212,6 +217,7 @@ class Plugin {
   // while pushing them, and members are not skipped destructors.
   std::string error_;
   std::string value_;
+  std::vector<std::string> values_;
 };
 
 }  // namespace dcbot::lua

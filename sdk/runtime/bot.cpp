@@ -18,6 +18,7 @@
 #include "chat/securejoin.h"
 #include "chat/webxdc.h"
 #include "dcbot/log.h"
+#include "store/contacts.h"
 #include "store/db.h"
 
 #include <fmt/format.h>
@@ -568,6 +569,34 @@ void Bot::set_admins(std::vector<std::string> fingerprints) {
 
 void Bot::set_admin_check(std::function<bool(const Sender&)> check) {
   impl_->admin_check = std::move(check);
+}
+
+const std::vector<std::string>& Bot::admins() const {
+  return impl_->admins;
+}
+
+Result<ChatId> Bot::chat_with(std::string_view fingerprint) {
+  std::string fpr;
+  for (char c : fingerprint) {
+    if (c != ' ') {
+      fpr.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    }
+  }
+  store::Db& db = impl_->engine->db();
+  DCBOT_TRY(auto contact, store::Contacts(db).get(fpr));
+  if (!contact) {
+    return make_error(Errc::NotFound, fmt::format("bot: no contact with the key {}", fpr));
+  }
+  std::optional<store::Txn> txn;
+  if (!db.in_transaction()) {
+    DCBOT_TRY(auto t, store::Txn::begin(db));
+    txn.emplace(std::move(t));
+  }
+  DCBOT_TRY(auto chat, impl_->account->single_chat(fpr, runtime::unix_now()));
+  if (txn) {
+    DCBOT_TRY(txn->commit());
+  }
+  return chat;
 }
 
 bool Bot::is_admin(const Sender& sender) const {

@@ -254,6 +254,136 @@ TEST_F(PluginsCli, InitWithADcloginUrlLogsInWritesTheConfigAndTheBotAnswers) {
   stop();
 }
 
+// bots/helper (issue #8): configured commands and keywords, a file answer, /help, a greeting and
+// /feedback forwarded to the admin, who is recognised by key fingerprint.
+TEST_F(PluginsCli, HelperBotAnswersFromItsYamlAndForwardsFeedbackToTheAdmin) {
+  auto admin =
+      PeerAccount::create_and_configure(*peer_, relay_, relay_.fresh_address("admin-"), "Admin");
+  ASSERT_TRUE(admin) << admin.error().to_string();
+  ASSERT_TRUE(admin->wait_for_event("ImapInboxIdle", 60s));
+  auto admin_link = admin->securejoin_qr();
+  ASSERT_TRUE(admin_link) << admin_link.error().to_string();
+  const std::string admin_fpr = admin_link->substr(admin_link->find('#') + 1, 40);
+
+  const fs::path plugin = fs::path(DCBOT_SOURCE_DIR) / "bots/helper/plugins/helper.lua";
+  const fs::path config = dir_ / "helper" / "bot.yaml";
+  fs::create_directories(config.parent_path());
+  write_bot(config, relay_.fresh_address("helper-"), "Helper Bot",
+            "admins: [ \"" + admin_fpr + "\" ]\n"
+            "plugins:\n"
+            "  - lua: " + plugin.string() + "\n"
+            "    config:\n"
+            "      greeting: \"Hi! Send /help.\"\n"
+            "      commands:\n"
+            "        /hours: { file: files/opening-hours.txt, text: \"Our opening hours\" }\n"
+            "        /address: \"Example Street 1\"\n"
+            "      keywords:\n"
+            "        - { match: \"open\", answer: \"We are open Monday to Saturday.\" }\n");
+  const std::string link = invite(config);
+  pid_ = spawn({DCBOT_BIN, "run", config.string()}, log_);
+
+  const std::uint32_t chat = join(link);
+  auto greeting = user().wait_incoming_text("Hi! Send /help.", 90s);
+  ASSERT_TRUE(greeting) << greeting.error().to_string() << read_file(log_);
+  expect_answer(chat, "/address", "Example Street 1");
+  expect_answer(chat, "When are you OPEN on Sunday?", "We are open Monday to Saturday.");
+  {
+    ASSERT_TRUE(user().send_text(chat, "/help"));
+    auto help = user().wait_incoming_message_matching(
+        [](const boost::json::object& m) {
+          return std::string(m.at("text").as_string()).rfind("Commands:", 0) == 0;
+        },
+        90s);
+    ASSERT_TRUE(help) << help.error().to_string();
+    const std::string text(help->at("text").as_string());
+    for (const char* command : {"/address", "/hours", "/feedback"}) {
+      EXPECT_NE(text.find(command), std::string::npos) << text;
+    }
+  }
+  {
+    ASSERT_TRUE(user().send_text(chat, "/hours"));
+    auto file = user().wait_incoming_text("Our opening hours", 90s);
+    ASSERT_TRUE(file) << file.error().to_string() << read_file(log_);
+    EXPECT_EQ(std::string(file->at("fileName").as_string()), "opening-hours.txt");
+  }
+
+  // The admin verifies the bot (its key is the admin key of the YAML), then gets the feedback.
+  auto admin_chat = admin->secure_join(link);
+  ASSERT_TRUE(admin_chat) << admin_chat.error().to_string();
+  ASSERT_TRUE(admin->wait_securejoin_joiner_done(90s)) << read_file(log_);
+  expect_answer(chat, "/feedback the coffee is great", "Thank you! Your feedback was forwarded.");
+  auto forwarded = admin->wait_incoming_message_matching(
+      [](const boost::json::object& m) {
+        return std::string(m.at("text").as_string()).find("the coffee is great")
+               != std::string::npos;
+      },
+      90s);
+  ASSERT_TRUE(forwarded) << forwarded.error().to_string() << read_file(log_);
+  EXPECT_NE(std::string(forwarded->at("text").as_string()).find("Feedback from User"),
+            std::string::npos);
+  EXPECT_EQ(forwarded->at("chatId").to_number<std::uint32_t>(), *admin_chat);
+  stop();
+}
+
+// Issue #6 acceptance: /help lists the commands of three plugins; `/cmd@otherbot` is ignored; a
+// bot-flagged real-core account is ignored (loop protection).
+TEST_F(PluginsCli, HelpListsThreePluginsAndOtherBotsAreIgnored) {
+  const fs::path plugins = fs::path(DCBOT_SOURCE_DIR) / "plugins";
+  write_bot(dir_ / "lua" / "bot.yaml", lua_addr_, "Lua Bot",
+            "plugins:\n"
+            "  - lua: ./plugins/counter.lua\n"
+            "  - lua: " + (plugins / "roll.lua").string() + "\n"
+            "  - lua: " + (fs::path(DCBOT_SOURCE_DIR) / "bots/helper/plugins/helper.lua").string()
+            + "\n    config: { commands: { /address: \"Example Street 1\" } }\n");
+  const std::string link = invite(dir_ / "lua" / "bot.yaml");
+  pid_ = spawn({DCBOT_BIN, "run", (dir_ / "lua" / "bot.yaml").string()}, log_);
+  const std::uint32_t chat = join(link);
+
+  ASSERT_TRUE(user().send_text(chat, "/help"));
+  auto help = user().wait_incoming_message_matching(
+      [](const boost::json::object& m) {
+        return std::string(m.at("text").as_string()).rfind("Commands:", 0) == 0;
+      },
+      90s);
+  ASSERT_TRUE(help) << help.error().to_string() << read_file(log_);
+  const std::string text(help->at("text").as_string());
+  for (const char* command : {"/count", "/later", "/roll", "/address", "/feedback"}) {
+    EXPECT_NE(text.find(command), std::string::npos) << command << " missing in:\n" << text;
+  }
+
+  // A command addressed to another bot gets no answer; the next one for this bot does.
+  ASSERT_TRUE(user().send_text(chat, "/address@someone-else@relay.test"));
+  ASSERT_TRUE(user().send_text(chat, "/roll 1"));
+  int address_answers = 0;
+  auto rolled = user().wait_incoming_message_matching(
+      [&](const boost::json::object& m) {
+        const std::string t(m.at("text").as_string());
+        address_answers += t == "Example Street 1" ? 1 : 0;
+        return t == "1";
+      },
+      90s);
+  ASSERT_TRUE(rolled) << rolled.error().to_string() << read_file(log_);
+  EXPECT_EQ(address_answers, 0);
+
+  // Another bot (the core with bot=1) is not answered.
+  testsupport::PeerAccountOptions as_bot;
+  as_bot.bot = true;
+  auto other = PeerAccount::create_and_configure(*peer_, relay_, relay_.fresh_address("otherbot-"),
+                                                 "Other Bot", as_bot);
+  ASSERT_TRUE(other) << other.error().to_string();
+  ASSERT_TRUE(other->wait_for_event("ImapInboxIdle", 60s));
+  auto other_chat = other->secure_join(link);
+  ASSERT_TRUE(other_chat) << other_chat.error().to_string();
+  ASSERT_TRUE(other->wait_securejoin_joiner_done(90s)) << read_file(log_);
+  other->peer().clear_events(other->id());
+  ASSERT_TRUE(other->send_text(*other_chat, "/roll 1"));
+  ASSERT_TRUE(wait_log("ignored (loop protection)", 1, 90s)) << read_file(log_);
+  expect_answer(chat, "/address", "Example Street 1");  // The bot is still answering people.
+  auto answered = other->wait_incoming_message(5s);
+  EXPECT_FALSE(answered) << "the bot answered another bot";
+  stop();
+}
+
 TEST_F(PluginsCli, ABadPluginConfigIsAConfigErrorWithItsPosition) {
   std::ofstream(dir_ / "lua" / "plugins" / "dice.lua")
       << "local bot = require('dcbot')\nbot.config_schema({ sides = 'integer' })\n";

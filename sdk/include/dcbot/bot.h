@@ -97,6 +97,11 @@ class Bot {
   // Replaces the rule above (e.g. "members of the admin group").
   void set_admin_check(std::function<bool(const Sender&)> check);
   [[nodiscard]] bool is_admin(const Sender& sender) const;
+  // The fingerprints of set_admins (upper-case hex).
+  [[nodiscard]] const std::vector<std::string>& admins() const;
+  // The 1:1 chat with a contact the bot knows (by key fingerprint), created if needed.
+  // Errc::NotFound for a key the bot has never seen (e.g. an admin who never wrote to it).
+  Result<ChatId> chat_with(std::string_view fingerprint);
 
   // Default true: messages whose sender marks them as automatic are dropped before handlers.
   void set_ignore_bots(bool ignore);
