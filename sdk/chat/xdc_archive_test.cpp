@@ -68,6 +68,21 @@ TEST(XdcArchive, OpensTheRecordedCounterApp) {
   EXPECT_EQ(xdc->read("nope.js").error().code, Errc::NotFound);
 }
 
+// Written by `cmake -E tar cf x.xdc --format=zip` (libarchive): entries with data descriptors and
+// sizes in the local headers. The core opens such apps, so the bot must too.
+TEST(XdcArchive, OpensArchivesWrittenWithDataDescriptors) {
+  const std::string raw = testing::read_file(testing::data_dir().parent_path() / "xdc"
+                                             / "streamed-by-libarchive.xdc");
+  ASSERT_FALSE(raw.empty());
+  auto xdc = XdcArchive::open(as_bytes(raw));
+  ASSERT_TRUE(xdc) << xdc.error().message;
+  EXPECT_TRUE(xdc->has("index.html"));
+  EXPECT_EQ(xdc->manifest().name, "Streamed");
+  auto index = xdc->read("index.html");
+  ASSERT_TRUE(index) << index.error().message;
+  EXPECT_NE(to_string(*index).find("webxdc.js"), std::string::npos);
+}
+
 TEST(XdcArchive, BuildsAndReopensWithIconAndManifest) {
   auto bytes = build_xdc({file("index.html", "<html>hi</html>"), file("js/app.js", "let x = 1;"),
                           file("icon.jpg", "JPEGDATA"), file("manifest.toml", "name = \"Hi\"\n")});
