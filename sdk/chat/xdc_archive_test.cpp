@@ -71,8 +71,8 @@ TEST(XdcArchive, OpensTheRecordedCounterApp) {
 // Written by `cmake -E tar cf x.xdc --format=zip` (libarchive): entries with data descriptors and
 // sizes in the local headers. The core opens such apps, so the bot must too.
 TEST(XdcArchive, OpensArchivesWrittenWithDataDescriptors) {
-  const std::string raw = testing::read_file(testing::data_dir().parent_path() / "xdc"
-                                             / "streamed-by-libarchive.xdc");
+  const std::string raw =
+      testing::read_file(testing::data_dir().parent_path() / "xdc" / "streamed-by-libarchive.xdc");
   ASSERT_FALSE(raw.empty());
   auto xdc = XdcArchive::open(as_bytes(raw));
   ASSERT_TRUE(xdc) << xdc.error().message;
