@@ -651,6 +651,28 @@ Result<OutgoingMail> build_rename(Account& account, std::int64_t chat_id, std::s
   return account.build(d);
 }
 
+Result<OutgoingMail> build_set_avatar(Account& account, std::int64_t chat_id, ByteView image,
+                                      std::int64_t now) {
+  DCBOT_TRY(auto chat, load_group(account.db(), chat_id));
+  DCBOT_TRY(require_member(account, chat_id));
+  if (image.size() > kMaxGroupAvatarSize) {
+    return make_error(Errc::InvalidArgument, "group: avatar: image too large");
+  }
+  std::string value = "0";
+  if (!image.empty()) {
+    // The core breaks the base64 with a space every 78 characters so the header can be folded.
+    const std::string b64 = base64_encode(image);
+    value = "base64:";
+    for (std::size_t i = 0; i < b64.size(); i += 78) {
+      value += (i == 0 ? "" : " ") + b64.substr(i, 78);
+    }
+  }
+  auto d = system_draft(chat_id, "Group image changed.", now);
+  d.headers.push_back({"Chat-Content", "group-avatar-changed"});
+  d.headers.push_back({"Chat-Group-Avatar", std::move(value)});
+  return account.build(d);
+}
+
 Result<GroupEnvelope> group_envelope(Account& account, const store::Chat& chat,
                                      const Account::Draft& draft) {
   store::Db& db = account.db();
