@@ -729,9 +729,6 @@ Result<GroupEnvelope> group_envelope(Account& account, const store::Chat& chat,
     append(*row, row->add_ts);
     gossip.push_back(mime::autocrypt_value(mime::to_lower(contact->addr), cert->serialize(), true));
   }
-  if (env.to.empty()) {
-    return make_error(Errc::InvalidArgument, "group: send: no other member with a key");
-  }
   std::vector<mime::Mailbox> past;
   for (const auto* row : past_rows) {
     std::string addr = account.profile().addr;
@@ -754,6 +751,10 @@ Result<GroupEnvelope> group_envelope(Account& account, const store::Chat& chat,
       env.certs.push_back(cert);
       add_recipients(*cert, contact->addr);
     }
+  }
+  // Removing the last other member still reaches that member (To is then "hidden-recipients").
+  if (env.certs.empty()) {
+    return make_error(Errc::InvalidArgument, "group: send: no other member with a key");
   }
   if (!past.empty()) {
     env.after_to.push_back({"Chat-Group-Past-Members", mime::format_address_list(past)});

@@ -93,8 +93,8 @@ struct GroupEnvelope {
   std::string subject;                      // The group name.
 };
 
-// Errc::InvalidArgument when we are not a member (except for our own leave mail) or the group
-// has no other member with a key.
+// Errc::InvalidArgument when we are not a member (except for our own leave mail) or the mail
+// would reach nobody (no other member with a key, and no removed member to tell).
 Result<GroupEnvelope> group_envelope(Account& account, const store::Chat& chat,
                                      const Account::Draft& draft);
 

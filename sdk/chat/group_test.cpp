@@ -215,6 +215,22 @@ TEST_F(Groups, AddRemoveLeaveRenamePropagate) {
   EXPECT_EQ(events_of<MessageEvent>(fx[&alice_]).size(), 1u);
 }
 
+TEST_F(Groups, RemovingTheLastOtherMemberStillTellsThatMember) {
+  testing::introduce(bot_, alice_, kNow);
+  team_ = create_group(*bot_.account, "Duo", {fpr(alice_)}, kNow).value();
+  deliver(bot_->build_text(team_, "hi", SendOptions{{}, {}, kNow}).value(), kNow);
+  const std::string grpid = store::Chats(*bot_.db).get(team_).value()->grpid;
+  auto remove = build_remove_member(*bot_.account, team_, fpr(alice_), kNow + 10).value();
+  EXPECT_EQ(remove.recipients, std::vector<std::string>{alice_->profile().addr});
+  auto fx = deliver(remove, kNow + 10);
+  ASSERT_EQ(fx.size(), 1u);
+  EXPECT_EQ(events_of<GroupRemovedEvent>(fx[&alice_]).size(), 1u) << fx[&alice_].dropped;
+  EXPECT_FALSE(is_group_member(*alice_.account, chat_of(alice_, grpid)).value());
+  // Alone now, the bot has nobody to write to.
+  EXPECT_EQ(bot_->build_text(team_, "anyone?", SendOptions{{}, {}, kNow + 20}).error().code,
+            Errc::InvalidArgument);
+}
+
 TEST_F(Groups, AvatarChangeAndRemovalReachEveryMember) {
   const std::string grpid = create_team(kNow);
   // Large enough that the base64 header is folded over many lines.
