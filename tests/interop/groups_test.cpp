@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <fstream>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -55,6 +56,8 @@ struct Seen {
   std::vector<MemberAddedEvent> added;
   std::vector<MemberRemovedEvent> removed;
   std::vector<GroupRemovedEvent> kicked;
+  std::vector<GroupRenamedEvent> renamed;
+  std::vector<GroupAvatarEvent> avatars;
   std::vector<WebxdcUpdateEvent> updates;
   std::vector<ReactionEvent> reactions;
   std::vector<EditEvent> edits;
@@ -75,6 +78,26 @@ struct Seen {
     return cv.wait_for(lock, limit, done);
   }
 };
+
+// A valid 1x1 PNG (the core decodes and re-encodes avatars).
+const std::string kPng(
+    "\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x01"
+    "\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\x0d\x49\x44\x41"
+    "\x54\x78\x9c\x63\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99\x3d\x1d\x00\x00"
+    "\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82",
+    70);
+
+// Polls `done` every half second until it holds or `limit` passes.
+bool eventually(const std::function<bool()>& done, std::chrono::seconds limit = kWait) {
+  for (auto deadline = std::chrono::steady_clock::now() + limit;
+       std::chrono::steady_clock::now() < deadline;) {
+    if (done()) {
+      return true;
+    }
+    std::this_thread::sleep_for(500ms);
+  }
+  return done();
+}
 
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
@@ -113,6 +136,8 @@ class GroupsInterop : public ::testing::Test {
     bot_->on_member_added([this](MemberAddedEvent ev) { seen_.push(seen_.added, ev); });
     bot_->on_member_removed([this](MemberRemovedEvent ev) { seen_.push(seen_.removed, ev); });
     bot_->on_group_removed([this](GroupRemovedEvent ev) { seen_.push(seen_.kicked, ev); });
+    bot_->on_group_renamed([this](GroupRenamedEvent ev) { seen_.push(seen_.renamed, ev); });
+    bot_->on_group_avatar([this](GroupAvatarEvent ev) { seen_.push(seen_.avatars, ev); });
     bot_->on_reaction([this](ReactionEvent ev) { seen_.push(seen_.reactions, ev); });
     bot_->on_edit([this](EditEvent ev) { seen_.push(seen_.edits, ev); });
     bot_->on_delete([this](DeleteEvent ev) { seen_.push(seen_.deletes, ev); });
@@ -402,6 +427,38 @@ TEST_F(GroupsInterop, BotCreatesGroupMembersManageItAndRemoveTheBot) {
   EXPECT_EQ(bot_members(*group), expected);
   EXPECT_TRUE(core_members_become(anna, chat_of[&anna], expected));
   EXPECT_TRUE(core_members_become(cleo, chat_of[&cleo], expected));
+
+  // The bot renames the group and sets its avatar; the cores apply both.
+  ASSERT_TRUE(on_bot([&] { return bot_->rename_group(*group, "Renamed by the bot"); }));
+  const fs::path png = bot_->data_dir() / "avatar.png";
+  std::ofstream(png, std::ios::binary) << kPng;
+  ASSERT_TRUE(on_bot([&] { return bot_->set_group_avatar(*group, png); }));
+  for (PeerAccount* u : {&anna, &cleo}) {
+    EXPECT_TRUE(eventually([&] {
+      auto chat = u->get_chat(chat_of[u]);
+      return chat && chat->at("name") == "Renamed by the bot" && chat->at("profileImage").is_string();
+    })) << u->addr() << " did not apply the bot's rename and avatar";
+  }
+  // Anna renames it back and sets another avatar; the bot sees both with Anna as the actor.
+  ASSERT_TRUE(anna.call("set_chat_name", {json::value(chat_of[&anna]), json::value("Anna's name")}));
+  const std::string anna_png = peer_->work_dir() + "/anna-avatar.png";
+  std::ofstream(anna_png, std::ios::binary) << kPng;
+  ASSERT_TRUE(
+      anna.call("set_chat_profile_image", {json::value(chat_of[&anna]), json::value(anna_png)}));
+  ASSERT_TRUE(seen_.wait([&] { return !seen_.renamed.empty() && !seen_.avatars.empty(); }))
+      << "the bot did not see Anna's rename and avatar";
+  {
+    std::lock_guard lock(seen_.mutex);
+    EXPECT_EQ(seen_.renamed[0].chat, *group);
+    EXPECT_EQ(seen_.renamed[0].new_name, "Anna's name");
+    EXPECT_EQ(seen_.renamed[0].old_name, "Renamed by the bot");
+    EXPECT_EQ(seen_.renamed[0].actor_fingerprint, anna_fpr);
+    EXPECT_EQ(seen_.avatars[0].chat, *group);
+    EXPECT_EQ(seen_.avatars[0].actor_fingerprint, anna_fpr);
+    std::error_code ec;
+    EXPECT_GT(fs::file_size(seen_.avatars[0].image, ec), 0U) << seen_.avatars[0].image;
+  }
+  EXPECT_EQ(on_bot([&] { return bot_->group_name(*group); }).value(), "Anna's name");
 
   // Cleo removes the bot: the bot learns it and stops sending there.
   ASSERT_TRUE(cleo.remove_contact_from_chat(chat_of[&cleo],
