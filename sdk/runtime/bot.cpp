@@ -285,6 +285,9 @@ Result<std::unique_ptr<Bot>> open_bot(const boost::asio::any_io_executor& execut
   impl->executor = executor;
   auto bot = std::make_unique<Bot>(std::move(impl));
   bot->impl().owner = bot.get();
+  // Updates a previous run queued but did not flush leave once the io thread runs.
+  bot->impl().updates_queued = true;
+  bot->impl().schedule_flush();
   return bot;
 }
 
@@ -671,11 +674,20 @@ Result<Sender> Bot::Impl::sender_of(const std::string& fingerprint) {
 }
 
 Result<> Bot::Impl::flush_webxdc(std::int64_t now) {
+  if (!updates_queued) {
+    return {};
+  }
+  if (std::chrono::steady_clock::now() - last_flush < kWebxdcFlushInterval) {
+    schedule_flush();
+    return {};
+  }
   DCBOT_TRY(auto mails, chat::flush_webxdc_updates(*account, now));
   for (const auto& mail : mails) {
     DCBOT_TRY(account->queue(mail, now));
   }
+  updates_queued = false;
   if (!mails.empty()) {
+    last_flush = std::chrono::steady_clock::now();
     engine->notify_outbox();
   }
   return {};
@@ -686,8 +698,11 @@ void Bot::Impl::schedule_flush() {
     return;
   }
   flush_posted = true;
-  boost::asio::post(executor, [this, token = std::weak_ptr<int>(alive)] {
-    if (token.expired()) {
+  flush_timer = std::make_unique<boost::asio::steady_timer>(executor);
+  flush_timer->expires_at(std::max(std::chrono::steady_clock::now(),
+                                   last_flush + kWebxdcFlushInterval));
+  flush_timer->async_wait([this, token = std::weak_ptr<int>(alive)](boost::system::error_code ec) {
+    if (token.expired() || ec) {
       return;
     }
     flush_posted = false;

@@ -102,9 +102,16 @@ struct Bot::Impl {
   std::vector<GroupRenamedHandler> group_renamed_handlers{};
   std::vector<GroupAvatarHandler> group_avatar_handlers{};
   std::vector<WebxdcUpdateHandler> webxdc_handlers{};
-  // A webxdc update queued outside a handler is flushed by a posted task on `executor`, so
-  // that the updates of one io turn share a mail (PROTOCOL.md §6).
+  // webxdc flushing (PROTOCOL.md §6): the updates queued by one handler run, or by one io turn
+  // outside handlers, share a mail, and mails are at least kWebxdcFlushInterval apart (the
+  // core's sendUpdateInterval); a flush that comes too early is deferred to a timer on
+  // `executor`. Pending updates are rows in the store, so a deferred flush survives a restart
+  // (open_bot schedules one).
+  static constexpr std::chrono::milliseconds kWebxdcFlushInterval{1000};
+  std::unique_ptr<boost::asio::steady_timer> flush_timer{};
   bool flush_posted = false;
+  bool updates_queued = false;  // Own updates may be pending.
+  std::chrono::steady_clock::time_point last_flush{};
   // Expires with the Impl; posted tasks hold a weak_ptr to it.
   std::shared_ptr<int> alive = std::make_shared<int>(0);
   bool ignore_bots = true;
@@ -156,9 +163,11 @@ struct Bot::Impl {
   Result<std::string> resolve_contact(std::string_view contact);
   // The contact as a Sender (fingerprint only when unknown).
   Result<Sender> sender_of(const std::string& fingerprint);
-  // Builds and queues the mails of every pending webxdc update (in the open transaction).
+  // Builds and queues the mails of every pending webxdc update (in the open transaction), or
+  // defers them with schedule_flush() when the last flush was less than the interval ago.
   Result<> flush_webxdc(std::int64_t now);
-  // Posts one flush_webxdc (in its own transaction) to the io thread, unless one is posted.
+  // Arms one flush (in its own transaction) on the io thread, unless one is armed: now, or one
+  // interval after the last flush.
   void schedule_flush();
   // Reads a file to send; Errc::Io if it cannot be read.
   static Result<chat::Attachment> read_attachment(const std::filesystem::path& path);

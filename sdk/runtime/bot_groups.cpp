@@ -237,6 +237,7 @@ Result<> Bot::send_webxdc_update(std::int64_t instance, std::string_view payload
   if (!queued) {
     return queued.error();
   }
+  impl_->updates_queued = true;
   if (!in_handler) {
     impl_->schedule_flush();  // A handler's updates are flushed by the processor.
   }

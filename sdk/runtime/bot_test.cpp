@@ -776,12 +776,27 @@ TEST_F(BotTest, WebxdcFolderAppAndUpdatesBatchedAfterHandlers) {
             Errc::InvalidArgument);
   EXPECT_EQ(bot_->send_webxdc_update(999999, "{}").error().code, Errc::NotFound);
   EXPECT_TRUE(from_bot().empty());
-  io_.poll();
+  // The timer waits out the flush interval after the handler's batch; then the io turn is done.
+  io_.run_for(std::chrono::seconds(30));
+  io_.restart();
   rows = from_bot();
   ASSERT_EQ(rows.size(), 1U);
   got = only<chat::WebxdcUpdateEvent>(peer_->receive(rows[0], now()).value().events);
   ASSERT_EQ(got.size(), 2U);
   EXPECT_EQ(got[1].summary, "summary");
+
+  // Another update right away: the handler's answers leave inline or, within the flush interval
+  // of the last mail, from the timer; either way as one mail.
+  ASSERT_TRUE(chat::queue_webxdc_update(*peer_.account, peer_instance,
+                                        chat::WebxdcUpdate{.payload = R"({"x":2})"}, now()));
+  to_bot(chat::flush_webxdc_updates(*peer_.account, now()).value().at(0).raw);
+  ASSERT_EQ(updates.size(), 2U);
+  io_.run_for(std::chrono::seconds(30));
+  io_.restart();
+  rows = from_bot();
+  ASSERT_EQ(rows.size(), 1U);
+  EXPECT_EQ(only<chat::WebxdcUpdateEvent>(peer_->receive(rows[0], now()).value().events).size(),
+            2U);
 }
 
 TEST_F(BotTest, ReactEditAndDeleteOwnMessages) {
