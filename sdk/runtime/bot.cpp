@@ -699,8 +699,8 @@ void Bot::Impl::schedule_flush() {
   }
   flush_posted = true;
   flush_timer = std::make_unique<boost::asio::steady_timer>(executor);
-  flush_timer->expires_at(std::max(std::chrono::steady_clock::now(),
-                                   last_flush + kWebxdcFlushInterval));
+  flush_timer->expires_at(
+      std::max(std::chrono::steady_clock::now(), last_flush + kWebxdcFlushInterval));
   flush_timer->async_wait([this, token = std::weak_ptr<int>(alive)](boost::system::error_code ec) {
     if (token.expired() || ec) {
       return;

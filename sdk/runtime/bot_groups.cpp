@@ -134,8 +134,8 @@ Result<> Bot::set_group_avatar(ChatId group, const fs::path& image) {
 }
 
 Result<> Bot::leave_group(ChatId group) {
-  return run(*impl_, 
-      [&](std::int64_t now) { return one(chat::build_leave(*impl_->account, group, now)); });
+  return run(*impl_,
+             [&](std::int64_t now) { return one(chat::build_leave(*impl_->account, group, now)); });
 }
 
 Result<std::string> Bot::group_invite_link(ChatId group, bool legacy) {
@@ -190,8 +190,9 @@ Result<> Bot::edit_message(ChatId chat, std::string_view own_mid, std::string_vi
 }
 
 Result<> Bot::delete_message(ChatId chat, std::string_view own_mid) {
-  return run(*impl_, 
-      [&](std::int64_t now) { return one(impl_->account->build_delete(chat, own_mid, now)); });
+  return run(*impl_, [&](std::int64_t now) {
+    return one(impl_->account->build_delete(chat, own_mid, now));
+  });
 }
 
 Result<SentMessage> Bot::send_webxdc(ChatId chat, const fs::path& app, std::string_view text) {

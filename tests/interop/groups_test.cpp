@@ -9,10 +9,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
-#include <functional>
-#include <map>
 #include <fstream>
+#include <functional>
 #include <future>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -237,8 +237,7 @@ class GroupsInterop : public ::testing::Test {
         for (const auto& t : texts) {
           missing += " '" + t + "'";
         }
-        ADD_FAILURE() << u.addr() << " did not receive" << missing << ": "
-                      << m.error().to_string();
+        ADD_FAILURE() << u.addr() << " did not receive" << missing << ": " << m.error().to_string();
         return out;
       }
       std::string text(m->at("text").as_string());
@@ -272,7 +271,8 @@ class GroupsInterop : public ::testing::Test {
 
   // Polls until the core's member list of `chat` equals `expected` (member changes arrive as
   // separate mails in any order).
-  bool core_members_become(PeerAccount& u, std::uint32_t chat, const std::set<std::string>& expected,
+  bool core_members_become(PeerAccount& u, std::uint32_t chat,
+                           const std::set<std::string>& expected,
                            std::chrono::seconds limit = kWait) {
     auto deadline = std::chrono::steady_clock::now() + limit;
     while (std::chrono::steady_clock::now() < deadline) {
@@ -379,7 +379,9 @@ TEST_F(GroupsInterop, BotCreatesGroupMembersManageItAndRemoveTheBot) {
   ASSERT_TRUE(cleo.send_text(chat_of[&cleo], "hi from cleo"));
   const std::set<std::string> answers{"bot heard: hi from anna", "bot heard: hi from cleo"};
   std::map<PeerAccount*, std::set<std::string>> expect_texts{
-      {&anna, {"hi from cleo"}}, {&ben, {"hi from anna", "hi from cleo"}}, {&cleo, {"hi from anna"}}};
+      {&anna, {"hi from cleo"}},
+      {&ben, {"hi from anna", "hi from cleo"}},
+      {&cleo, {"hi from anna"}}};
   for (PeerAccount* u : {&anna, &ben, &cleo}) {
     expect_texts[u].insert(answers.begin(), answers.end());
     auto got = wait_texts(*u, expect_texts[u]);
@@ -399,8 +401,8 @@ TEST_F(GroupsInterop, BotCreatesGroupMembersManageItAndRemoveTheBot) {
 
   // Anna adds Dora and removes Ben: the bot sees both, with Anna as the actor.
   ASSERT_TRUE(anna.add_contact_to_chat(chat_of[&anna], anna_contact_of_dora));
-  ASSERT_TRUE(
-      anna.remove_contact_from_chat(chat_of[&anna], contact_in_chat(anna, chat_of[&anna], ben.addr())));
+  ASSERT_TRUE(anna.remove_contact_from_chat(chat_of[&anna],
+                                            contact_in_chat(anna, chat_of[&anna], ben.addr())));
   ASSERT_TRUE(seen_.wait([&] { return !seen_.added.empty() && !seen_.removed.empty(); }))
       << "the bot did not see both member changes";
   std::string anna_fpr;
@@ -436,11 +438,14 @@ TEST_F(GroupsInterop, BotCreatesGroupMembersManageItAndRemoveTheBot) {
   for (PeerAccount* u : {&anna, &cleo}) {
     EXPECT_TRUE(eventually([&] {
       auto chat = u->get_chat(chat_of[u]);
-      return chat && chat->at("name") == "Renamed by the bot" && chat->at("profileImage").is_string();
-    })) << u->addr() << " did not apply the bot's rename and avatar";
+      return chat && chat->at("name") == "Renamed by the bot"
+             && chat->at("profileImage").is_string();
+    })) << u->addr()
+        << " did not apply the bot's rename and avatar";
   }
   // Anna renames it back and sets another avatar; the bot sees both with Anna as the actor.
-  ASSERT_TRUE(anna.call("set_chat_name", {json::value(chat_of[&anna]), json::value("Anna's name")}));
+  ASSERT_TRUE(
+      anna.call("set_chat_name", {json::value(chat_of[&anna]), json::value("Anna's name")}));
   const std::string anna_png = peer_->work_dir() + "/anna-avatar.png";
   std::ofstream(anna_png, std::ios::binary) << kPng;
   ASSERT_TRUE(
@@ -705,7 +710,8 @@ TEST_F(GroupsInterop, ReactionsEditsAndDeletesBothWays) {
       << json::serialize(*reactions);
 
   // The bot edits, then deletes its own message.
-  ASSERT_TRUE(on_bot([&] { return bot_->edit_message(bot_chat, sent->rfc724_mid, "edited by bot"); }));
+  ASSERT_TRUE(
+      on_bot([&] { return bot_->edit_message(bot_chat, sent->rfc724_mid, "edited by bot"); }));
   bool edited = false;
   for (auto deadline = std::chrono::steady_clock::now() + kWait;
        !edited && std::chrono::steady_clock::now() < deadline;) {
@@ -719,7 +725,8 @@ TEST_F(GroupsInterop, ReactionsEditsAndDeletesBothWays) {
   ASSERT_TRUE(on_bot([&] { return bot_->delete_message(bot_chat, sent->rfc724_mid); }));
   auto deleted = jo.wait_for_event(
       [&](const json::object& e) {
-        return e.at("kind") == "MsgDeleted" && e.at("msgId").to_number<std::uint32_t>() == bot_msg_id;
+        return e.at("kind") == "MsgDeleted"
+               && e.at("msgId").to_number<std::uint32_t>() == bot_msg_id;
       },
       kWait);
   EXPECT_TRUE(deleted) << deleted.error().to_string();
