@@ -330,6 +330,7 @@ class GroupsInterop : public ::testing::Test {
   Seen seen_;
   std::unique_ptr<RpcPeer> peer_;
   std::vector<std::unique_ptr<PeerAccount>> users_;
+  std::map<PeerAccount*, std::uint32_t> chat_of_group_;
 };
 
 // Acceptance 1 and 2: the bot creates a group with three real-core users; everyone reads
@@ -565,6 +566,15 @@ TEST_F(GroupsInterop, WebxdcAppAndStatusUpdatesBothWays) {
       EXPECT_TRUE(r) << r.error().to_string();
     }
   });
+  bot_->on_message([this](const MessageEvent& ev) {
+    seen_.push(seen_.messages, ev.data());
+    for (const auto& a : ev.attachments()) {
+      if (a.filename == "counter.xdc") {
+        EXPECT_TRUE(bot_->send_webxdc_update(ev.message_id(), R"({"bot-on-ivos-app":true})",
+                                             "the bot saw Ivo's app"));
+      }
+    }
+  });
   ASSERT_NO_FATAL_FAILURE(add_users({"Hana", "Ivo"}));
   PeerAccount& hana = user(0);
   PeerAccount& ivo = user(1);
@@ -584,6 +594,7 @@ TEST_F(GroupsInterop, WebxdcAppAndStatusUpdatesBothWays) {
     EXPECT_EQ(app->at("viewType"), "Webxdc");
     EXPECT_EQ(app->at("fileName"), "counter.xdc");
     app_of[u] = app->at("id").to_number<std::uint32_t>();
+    chat_of_group_[u] = app->at("chatId").to_number<std::uint32_t>();
   }
 
   ASSERT_TRUE(hana.send_webxdc_status_update(
@@ -632,8 +643,34 @@ TEST_F(GroupsInterop, WebxdcAppAndStatusUpdatesBothWays) {
                     << (updates ? json::serialize(*updates) : updates.error().to_string());
   }
   // Hana's update reached the bot once only, though its mail went to every member.
-  std::lock_guard lock(seen_.mutex);
-  EXPECT_EQ(seen_.updates.size(), 1U);
+  {
+    std::lock_guard lock(seen_.mutex);
+    EXPECT_EQ(seen_.updates.size(), 1U);
+  }
+
+  // An instance a real-core member sent: the bot's handler answers with an update to it (the
+  // instance is the MessageEvent's message_id), and the other member's core applies it.
+  json::object ivo_app;
+  ivo_app["file"] = xdc.string();
+  ivo_app["viewtype"] = "Webxdc";
+  ivo_app["text"] = "ivo's counter";
+  auto ivo_instance = ivo.send_message(chat_of_group_[&ivo], ivo_app);
+  ASSERT_TRUE(ivo_instance) << ivo_instance.error().to_string();
+  auto hana_copy = hana.wait_incoming_text("ivo's counter", kWait);
+  ASSERT_TRUE(hana_copy) << hana_copy.error().to_string();
+  const auto hana_copy_id = hana_copy->at("id").to_number<std::uint32_t>();
+  ASSERT_TRUE(seen_.wait([&] {
+    return std::any_of(seen_.messages.begin(), seen_.messages.end(),
+                       [](const MessageData& m) { return m.text == "ivo's counter"; });
+  })) << "the bot did not get Ivo's app";
+  for (PeerAccount* u : {&hana, &ivo}) {
+    const auto app = u == &ivo ? *ivo_instance : hana_copy_id;
+    bool ok = eventually([&] {
+      auto updates = u->get_webxdc_status_updates(app);
+      return updates && json::serialize(*updates).find("\"bot-on-ivos-app\"") != std::string::npos;
+    });
+    EXPECT_TRUE(ok) << u->addr() << " did not get the bot's update to Ivo's app";
+  }
 }
 
 // Acceptance 5: a reaction, an edit and a delete-for-everyone from the real core reach the bot as
