@@ -670,6 +670,7 @@ Result<Sender> Bot::Impl::sender_of(const std::string& fingerprint) {
     out.verified = c->verified == store::VerifiedState::Verified;
     out.is_bot = c->is_bot;
   }
+  out.is_admin = owner->is_admin(out);
   return out;
 }
 
