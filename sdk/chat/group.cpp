@@ -651,6 +651,28 @@ Result<OutgoingMail> build_rename(Account& account, std::int64_t chat_id, std::s
   return account.build(d);
 }
 
+Result<OutgoingMail> build_set_avatar(Account& account, std::int64_t chat_id, ByteView image,
+                                      std::int64_t now) {
+  DCBOT_TRY(auto chat, load_group(account.db(), chat_id));
+  DCBOT_TRY(require_member(account, chat_id));
+  if (image.size() > kMaxGroupAvatarSize) {
+    return make_error(Errc::InvalidArgument, "group: avatar: image too large");
+  }
+  std::string value = "0";
+  if (!image.empty()) {
+    // The core breaks the base64 with a space every 78 characters so the header can be folded.
+    const std::string b64 = base64_encode(image);
+    value = "base64:";
+    for (std::size_t i = 0; i < b64.size(); i += 78) {
+      value += (i == 0 ? "" : " ") + b64.substr(i, 78);
+    }
+  }
+  auto d = system_draft(chat_id, "Group image changed.", now);
+  d.headers.push_back({"Chat-Content", "group-avatar-changed"});
+  d.headers.push_back({"Chat-Group-Avatar", std::move(value)});
+  return account.build(d);
+}
+
 Result<GroupEnvelope> group_envelope(Account& account, const store::Chat& chat,
                                      const Account::Draft& draft) {
   store::Db& db = account.db();
@@ -707,9 +729,6 @@ Result<GroupEnvelope> group_envelope(Account& account, const store::Chat& chat,
     append(*row, row->add_ts);
     gossip.push_back(mime::autocrypt_value(mime::to_lower(contact->addr), cert->serialize(), true));
   }
-  if (env.to.empty()) {
-    return make_error(Errc::InvalidArgument, "group: send: no other member with a key");
-  }
   std::vector<mime::Mailbox> past;
   for (const auto* row : past_rows) {
     std::string addr = account.profile().addr;
@@ -732,6 +751,10 @@ Result<GroupEnvelope> group_envelope(Account& account, const store::Chat& chat,
       env.certs.push_back(cert);
       add_recipients(*cert, contact->addr);
     }
+  }
+  // Removing the last other member still reaches that member (To is then "hidden-recipients").
+  if (env.certs.empty()) {
+    return make_error(Errc::InvalidArgument, "group: send: no other member with a key");
   }
   if (!past.empty()) {
     env.after_to.push_back({"Chat-Group-Past-Members", mime::format_address_list(past)});

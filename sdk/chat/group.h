@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "base/bytes.h"
 #include "chat/account.h"
 #include "chat/events.h"
 #include "dcbot/result.h"
@@ -72,6 +74,13 @@ Result<OutgoingMail> build_leave(Account& account, std::int64_t chat_id, std::in
 Result<OutgoingMail> build_rename(Account& account, std::int64_t chat_id, std::string_view name,
                                   std::int64_t now);
 
+// Avatar (§3.5): `Chat-Content: group-avatar-changed` with `Chat-Group-Avatar: base64:<image>`
+// (spaces every 78 characters, so the header folds), or `0` for an empty `image` (removed).
+// Errc::InvalidArgument for an image over kMaxGroupAvatarSize.
+inline constexpr std::size_t kMaxGroupAvatarSize = std::size_t{1} << 20;
+Result<OutgoingMail> build_set_avatar(Account& account, std::int64_t chat_id, ByteView image,
+                                      std::int64_t now);
+
 // What Account::build needs to address a group mail: the inner To, the keys to encrypt to, the
 // SMTP recipients (relay addresses, first member first) and the group headers.
 struct GroupEnvelope {
@@ -84,8 +93,8 @@ struct GroupEnvelope {
   std::string subject;                      // The group name.
 };
 
-// Errc::InvalidArgument when we are not a member (except for our own leave mail) or the group
-// has no other member with a key.
+// Errc::InvalidArgument when we are not a member (except for our own leave mail) or the mail
+// would reach nobody (no other member with a key, and no removed member to tell).
 Result<GroupEnvelope> group_envelope(Account& account, const store::Chat& chat,
                                      const Account::Draft& draft);
 

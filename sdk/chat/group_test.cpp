@@ -215,6 +215,53 @@ TEST_F(Groups, AddRemoveLeaveRenamePropagate) {
   EXPECT_EQ(events_of<MessageEvent>(fx[&alice_]).size(), 1u);
 }
 
+TEST_F(Groups, RemovingTheLastOtherMemberStillTellsThatMember) {
+  testing::introduce(bot_, alice_, kNow);
+  team_ = create_group(*bot_.account, "Duo", {fpr(alice_)}, kNow).value();
+  deliver(bot_->build_text(team_, "hi", SendOptions{{}, {}, kNow}).value(), kNow);
+  const std::string grpid = store::Chats(*bot_.db).get(team_).value()->grpid;
+  auto remove = build_remove_member(*bot_.account, team_, fpr(alice_), kNow + 10).value();
+  EXPECT_EQ(remove.recipients, std::vector<std::string>{alice_->profile().addr});
+  auto fx = deliver(remove, kNow + 10);
+  ASSERT_EQ(fx.size(), 1u);
+  EXPECT_EQ(events_of<GroupRemovedEvent>(fx[&alice_]).size(), 1u) << fx[&alice_].dropped;
+  EXPECT_FALSE(is_group_member(*alice_.account, chat_of(alice_, grpid)).value());
+  // Alone now, the bot has nobody to write to.
+  EXPECT_EQ(bot_->build_text(team_, "anyone?", SendOptions{{}, {}, kNow + 20}).error().code,
+            Errc::InvalidArgument);
+}
+
+TEST_F(Groups, AvatarChangeAndRemovalReachEveryMember) {
+  const std::string grpid = create_team(kNow);
+  // Large enough that the base64 header is folded over many lines.
+  Bytes image(3000);
+  for (std::size_t i = 0; i < image.size(); ++i) {
+    image[i] = static_cast<std::uint8_t>(i * 31 + 7);
+  }
+  auto set = build_set_avatar(*bot_.account, team_, image, kNow + 10).value();
+  auto fx = deliver(set, kNow + 10);
+  ASSERT_EQ(fx.size(), 3u);
+  for (auto& [peer, effects] : fx) {
+    auto ev = events_of<GroupAvatarEvent>(effects);
+    ASSERT_EQ(ev.size(), 1u) << effects.dropped;
+    EXPECT_EQ(ev[0].chat_id, chat_of(*peer, grpid));
+    EXPECT_EQ(ev[0].actor_fpr, fpr(bot_));
+    EXPECT_EQ(ev[0].image, image);
+    EXPECT_EQ(effects.dropped, "group system message: avatar changed");
+  }
+  auto removed = build_set_avatar(*alice_.account, chat_of(alice_, grpid), {}, kNow + 20).value();
+  fx = deliver(removed, kNow + 20);
+  ASSERT_EQ(fx.size(), 3u);
+  auto ev = events_of<GroupAvatarEvent>(fx[&bot_]);
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_TRUE(ev[0].image.empty());
+  EXPECT_EQ(ev[0].actor_fpr, fpr(alice_));
+
+  Bytes huge(kMaxGroupAvatarSize + 1);
+  EXPECT_EQ(build_set_avatar(*bot_.account, team_, huge, kNow + 30).error().code,
+            Errc::InvalidArgument);
+}
+
 TEST_F(Groups, ChangesFromNonMembersAreIgnored) {
   const std::string grpid = create_team(kNow);
   auto remove = build_remove_member(*bot_.account, team_, fpr(carol_), kNow + 10).value();

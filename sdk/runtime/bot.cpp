@@ -13,11 +13,16 @@
 #include <utility>
 #include <variant>
 
+#include <boost/asio/post.hpp>
+
 #include "chat/group.h"
+#include "chat/invite.h"
 #include "chat/mdn.h"
 #include "chat/securejoin.h"
 #include "chat/webxdc.h"
+#include "chat/xdc_archive.h"
 #include "dcbot/log.h"
+#include "store/chats.h"
 #include "store/contacts.h"
 #include "store/db.h"
 
@@ -115,6 +120,31 @@ std::string_view mime_type_for(const fs::path& path) {
     }
   }
   return "application/octet-stream";
+}
+
+// A name for a received group avatar, by the image's magic bytes.
+std::string image_file_name(const Bytes& image) {
+  if (image.size() >= 4 && image[0] == 0x89 && image[1] == 'P' && image[2] == 'N'
+      && image[3] == 'G') {
+    return "group-avatar.png";
+  }
+  if (image.size() >= 2 && image[0] == 0xff && image[1] == 0xd8) {
+    return "group-avatar.jpg";
+  }
+  return "group-avatar.bin";
+}
+
+bool is_fingerprint(std::string_view text) {
+  return text.size() == 40 && std::all_of(text.begin(), text.end(), [](char c) {
+           return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+         });
+}
+
+std::string upper(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return out;
 }
 
 }  // namespace
@@ -255,6 +285,9 @@ Result<std::unique_ptr<Bot>> open_bot(const boost::asio::any_io_executor& execut
   impl->executor = executor;
   auto bot = std::make_unique<Bot>(std::move(impl));
   bot->impl().owner = bot.get();
+  // Updates a previous run queued but did not flush leave once the io thread runs.
+  bot->impl().updates_queued = true;
+  bot->impl().schedule_flush();
   return bot;
 }
 
@@ -306,7 +339,8 @@ Result<> Bot::Impl::process(const store::InboxItem& item) {
   for (auto& event : fx.events) {
     DCBOT_TRY(dispatch(std::move(event)));
   }
-  return {};
+  // The webxdc updates the handlers queued leave as one batch, committed with the mail (§6).
+  return flush_webxdc(now);
 }
 
 Result<> Bot::Impl::dispatch(chat::Event event) {
@@ -337,6 +371,78 @@ Result<> Bot::Impl::dispatch(chat::Event event) {
           for (const auto& h : delete_handlers) {
             call_guarded("delete", h,
                          DeleteEvent{ev.chat_id, ev.target_mids, ev.sender_fpr, ev.timestamp});
+          }
+        } else {
+          return dispatch_group_or_webxdc(std::forward<decltype(ev)>(ev));
+        }
+        return {};
+      },
+      std::move(event));
+}
+
+Result<> Bot::Impl::dispatch_group_or_webxdc(chat::Event event) {
+  return std::visit(
+      [this](auto&& ev) -> Result<> {
+        using T = std::decay_t<decltype(ev)>;
+        if constexpr (std::is_same_v<T, chat::GroupJoinedEvent>) {
+          log::info("bot: joined group {} ({})", ev.chat_id, ev.name);
+          for (const auto& h : group_joined_handlers) {
+            call_guarded("group joined", h,
+                         GroupJoinedEvent{ev.chat_id, ev.name, ev.actor_fpr, ev.member_fprs});
+          }
+        } else if constexpr (std::is_same_v<T, chat::MemberAddedEvent>) {
+          for (const auto& h : member_added_handlers) {
+            call_guarded("member added", h,
+                         MemberAddedEvent{ev.chat_id, ev.fingerprint, ev.addr, ev.actor_fpr});
+          }
+        } else if constexpr (std::is_same_v<T, chat::MemberRemovedEvent>) {
+          for (const auto& h : member_removed_handlers) {
+            call_guarded(
+                "member removed", h,
+                MemberRemovedEvent{ev.chat_id, ev.fingerprint, ev.addr, ev.actor_fpr, ev.left});
+          }
+        } else if constexpr (std::is_same_v<T, chat::GroupRemovedEvent>) {
+          log::info("bot: removed from group {} by {}", ev.chat_id, ev.actor_fpr);
+          for (const auto& h : group_removed_handlers) {
+            call_guarded("group removed", h, GroupRemovedEvent{ev.chat_id, ev.actor_fpr});
+          }
+        } else if constexpr (std::is_same_v<T, chat::GroupRenamedEvent>) {
+          for (const auto& h : group_renamed_handlers) {
+            call_guarded("group renamed", h,
+                         GroupRenamedEvent{ev.chat_id, ev.old_name, ev.new_name, ev.actor_fpr});
+          }
+        } else if constexpr (std::is_same_v<T, chat::GroupAvatarEvent>) {
+          if (group_avatar_handlers.empty()) {
+            return {};
+          }
+          GroupAvatarEvent out{ev.chat_id, ev.actor_fpr, {}};
+          if (!ev.image.empty()) {
+            chat::Attachment file{image_file_name(ev.image), "", std::move(ev.image)};
+            DCBOT_TRY(auto saved, save_attachments({file}));
+            out.image = saved.at(0).path;
+          }
+          for (const auto& h : group_avatar_handlers) {
+            call_guarded("group avatar", h, out);
+          }
+        } else if constexpr (std::is_same_v<T, chat::WebxdcUpdateEvent>) {
+          if (webxdc_handlers.empty()) {
+            return {};
+          }
+          DCBOT_TRY(auto sender, sender_of(ev.sender_fpr));
+          WebxdcUpdateEvent out{.chat = ev.chat_id,
+                                .instance = ev.instance_id,
+                                .instance_mid = std::move(ev.instance_mid),
+                                .sender = std::move(sender),
+                                .payload = std::move(ev.payload),
+                                .info = std::move(ev.info),
+                                .summary = std::move(ev.summary),
+                                .document = std::move(ev.document),
+                                .href = std::move(ev.href),
+                                .notify_text = std::move(ev.notify_text),
+                                .serial = ev.serial,
+                                .timestamp = ev.timestamp};
+          for (const auto& h : webxdc_handlers) {
+            call_guarded("webxdc update", h, out);
           }
         }
         return {};
@@ -498,8 +604,22 @@ Result<chat::Attachment> Bot::Impl::read_attachment(const fs::path& path) {
   return a;
 }
 
-Result<> Bot::Impl::send(ChatId chat, std::string_view text,
-                         std::vector<chat::Attachment> attachments, std::string reply_to) {
+Result<SentMessage> Bot::Impl::send(ChatId chat, std::string_view text,
+                                    std::vector<chat::Attachment> attachments,
+                                    std::string reply_to) {
+  auto build = [&](std::int64_t now) -> Result<std::vector<chat::OutgoingMail>> {
+    chat::SendOptions send_options;
+    send_options.reply_to = std::move(reply_to);
+    send_options.attachments = std::move(attachments);
+    send_options.now = now;
+    DCBOT_TRY(auto mail, account->build_text(chat, text, std::move(send_options)));
+    return std::vector<chat::OutgoingMail>{std::move(mail)};
+  };
+  DCBOT_TRY(auto mails, with_txn(build));
+  return SentMessage{chat, mails.at(0).message_id, mails.at(0).rfc724_mid};
+}
+
+Result<std::vector<chat::OutgoingMail>> Bot::Impl::with_txn(const Builder& build) {
   auto now = runtime::unix_now();
   store::Db& db = engine->db();
   std::optional<store::Txn> txn;
@@ -507,17 +627,94 @@ Result<> Bot::Impl::send(ChatId chat, std::string_view text,
     DCBOT_TRY(auto t, store::Txn::begin(db));
     txn.emplace(std::move(t));
   }
-  chat::SendOptions send_options;
-  send_options.reply_to = std::move(reply_to);
-  send_options.attachments = std::move(attachments);
-  send_options.now = now;
-  DCBOT_TRY(auto mail, account->build_text(chat, text, std::move(send_options)));
-  DCBOT_TRY(account->queue(mail, now));
+  DCBOT_TRY(auto mails, build(now));
+  for (const auto& mail : mails) {
+    DCBOT_TRY(account->queue(mail, now));
+  }
   if (txn) {
     DCBOT_TRY(txn->commit());
   }
-  engine->notify_outbox();
+  if (!mails.empty()) {
+    engine->notify_outbox();
+  }
+  return mails;
+}
+
+Result<std::string> Bot::Impl::resolve_contact(std::string_view contact) {
+  store::Contacts contacts(engine->db());
+  if (is_fingerprint(contact)) {
+    std::string fpr = upper(contact);
+    DCBOT_TRY(auto found, contacts.get(fpr));
+    if (!found) {
+      return make_error(Errc::NotFound, "bot: no contact with fingerprint " + fpr);
+    }
+    return fpr;
+  }
+  DCBOT_TRY(auto found, contacts.find_by_addr(contact));
+  for (const auto& c : found) {
+    if (c.public_cert) {
+      return c.fingerprint;  // Most recently seen first.
+    }
+  }
+  return make_error(Errc::NotFound, fmt::format("bot: no key contact with address {}", contact));
+}
+
+Result<Sender> Bot::Impl::sender_of(const std::string& fingerprint) {
+  store::Contacts contacts(engine->db());
+  DCBOT_TRY(auto c, contacts.get(fingerprint));
+  Sender out;
+  out.fingerprint = fingerprint;
+  if (c) {
+    out.addr = c->addr;
+    out.name = c->display_name;
+    out.verified = c->verified == store::VerifiedState::Verified;
+    out.is_bot = c->is_bot;
+  }
+  out.is_admin = owner->is_admin(out);
+  return out;
+}
+
+Result<> Bot::Impl::flush_webxdc(std::int64_t now) {
+  if (!updates_queued) {
+    return {};
+  }
+  if (std::chrono::steady_clock::now() - last_flush < kWebxdcFlushInterval) {
+    schedule_flush();
+    return {};
+  }
+  DCBOT_TRY(auto mails, chat::flush_webxdc_updates(*account, now));
+  for (const auto& mail : mails) {
+    DCBOT_TRY(account->queue(mail, now));
+  }
+  updates_queued = false;
+  if (!mails.empty()) {
+    last_flush = std::chrono::steady_clock::now();
+    engine->notify_outbox();
+  }
   return {};
+}
+
+void Bot::Impl::schedule_flush() {
+  if (flush_posted || !executor) {
+    return;
+  }
+  flush_posted = true;
+  flush_timer = std::make_unique<boost::asio::steady_timer>(executor);
+  flush_timer->expires_at(
+      std::max(std::chrono::steady_clock::now(), last_flush + kWebxdcFlushInterval));
+  flush_timer->async_wait([this, token = std::weak_ptr<int>(alive)](boost::system::error_code ec) {
+    if (token.expired() || ec) {
+      return;
+    }
+    flush_posted = false;
+    auto flushed = with_txn([this](std::int64_t now) -> Result<std::vector<chat::OutgoingMail>> {
+      DCBOT_TRY(flush_webxdc(now));
+      return std::vector<chat::OutgoingMail>{};
+    });
+    if (!flushed) {
+      log::error("bot: webxdc update flush: {}", flushed.error().to_string());
+    }
+  });
 }
 
 Bot::Bot(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -666,14 +863,16 @@ std::vector<CommandInfo> Bot::commands() const {
 }
 
 Result<> Bot::send_text(ChatId chat, std::string_view text) {
-  return impl_->send(chat, text, {}, {});
+  DCBOT_TRY(impl_->send(chat, text, {}, {}));
+  return {};
 }
 
 Result<> Bot::send_file(ChatId chat, const fs::path& path, std::string_view text) {
   DCBOT_TRY(auto file, Impl::read_attachment(path));
   std::vector<chat::Attachment> files;
   files.push_back(std::move(file));
-  return impl_->send(chat, text, std::move(files), {});
+  DCBOT_TRY(impl_->send(chat, text, std::move(files), {}));
+  return {};
 }
 
 Result<std::string> Bot::invite_link(bool legacy) {
@@ -694,6 +893,7 @@ Result<ChatId> Bot::join(std::string_view link) {
   }
   DCBOT_TRY(txn.commit());
   impl_->engine->notify_outbox();
+  impl_->schedule_flush();  // Updates a ContactVerified handler may have queued.
   return start.chat_id;
 }
 
@@ -854,6 +1054,15 @@ Result<> MessageEvent::reply(std::string_view text) const {
   auto sent = bot_->impl().send(data_.chat, text, {}, data_.rfc724_mid);
   if (!sent) {
     log::error("bot: reply in chat {}: {}", data_.chat, sent.error().to_string());
+    return sent.error();
+  }
+  return {};
+}
+
+Result<> MessageEvent::react(std::string_view emoji) const {
+  auto sent = bot_->react(data_.chat, data_.rfc724_mid, emoji);
+  if (!sent) {
+    log::error("bot: reaction in chat {}: {}", data_.chat, sent.error().to_string());
   }
   return sent;
 }
@@ -869,8 +1078,9 @@ Result<> MessageEvent::reply_file(const fs::path& path, std::string_view text) c
   auto sent = bot_->impl().send(data_.chat, text, std::move(files), data_.rfc724_mid);
   if (!sent) {
     log::error("bot: reply in chat {}: {}", data_.chat, sent.error().to_string());
+    return sent.error();
   }
-  return sent;
+  return {};
 }
 
 }  // namespace dcbot

@@ -94,6 +94,26 @@ struct Bot::Impl {
   std::vector<DeliveryFailedHandler> failed_handlers{};
   std::vector<LifecycleHandler> start_handlers{};
   std::vector<LifecycleHandler> stop_handlers{};
+  // Groups and webxdc (issue #7).
+  std::vector<GroupJoinedHandler> group_joined_handlers{};
+  std::vector<MemberAddedHandler> member_added_handlers{};
+  std::vector<MemberRemovedHandler> member_removed_handlers{};
+  std::vector<GroupRemovedHandler> group_removed_handlers{};
+  std::vector<GroupRenamedHandler> group_renamed_handlers{};
+  std::vector<GroupAvatarHandler> group_avatar_handlers{};
+  std::vector<WebxdcUpdateHandler> webxdc_handlers{};
+  // webxdc flushing (PROTOCOL.md §6): the updates queued by one handler run, or by one io turn
+  // outside handlers, share a mail, and mails are at least kWebxdcFlushInterval apart (the
+  // core's sendUpdateInterval); a flush that comes too early is deferred to a timer on
+  // `executor`. Pending updates are rows in the store, so a deferred flush survives a restart
+  // (open_bot schedules one).
+  static constexpr std::chrono::milliseconds kWebxdcFlushInterval{1000};
+  std::unique_ptr<boost::asio::steady_timer> flush_timer{};
+  bool flush_posted = false;
+  bool updates_queued = false;  // Own updates may be pending.
+  std::chrono::steady_clock::time_point last_flush{};
+  // Expires with the Impl; posted tasks hold a weak_ptr to it.
+  std::shared_ptr<int> alive = std::make_shared<int>(0);
   bool ignore_bots = true;
   std::vector<std::string> admins{};
   std::function<bool(const Sender&)> admin_check{};
@@ -132,13 +152,29 @@ struct Bot::Impl {
   // Dispatches one engine event to the handlers. Errors are store or disk failures.
   Result<> dispatch(chat::Event event);
   // Builds and queues a text (+ files) in the open transaction, or in its own one.
-  Result<> send(ChatId chat, std::string_view text, std::vector<chat::Attachment> attachments,
-                std::string reply_to);
+  Result<SentMessage> send(ChatId chat, std::string_view text,
+                           std::vector<chat::Attachment> attachments, std::string reply_to);
+  // Runs `build` in the open transaction (a handler's) or in its own one, queues the mails it
+  // returns and wakes the sender.
+  using Builder = std::function<Result<std::vector<chat::OutgoingMail>>(std::int64_t now)>;
+  Result<std::vector<chat::OutgoingMail>> with_txn(const Builder& build);
+  // A contact named by fingerprint (any case) or address: its fingerprint. Errc::NotFound if
+  // there is no such contact.
+  Result<std::string> resolve_contact(std::string_view contact);
+  // The contact as a Sender (fingerprint only when unknown).
+  Result<Sender> sender_of(const std::string& fingerprint);
+  // Builds and queues the mails of every pending webxdc update (in the open transaction), or
+  // defers them with schedule_flush() when the last flush was less than the interval ago.
+  Result<> flush_webxdc(std::int64_t now);
+  // Arms one flush (in its own transaction) on the io thread, unless one is armed: now, or one
+  // interval after the last flush.
+  void schedule_flush();
   // Reads a file to send; Errc::Io if it cannot be read.
   static Result<chat::Attachment> read_attachment(const std::filesystem::path& path);
 
  private:
   Result<> dispatch_message(chat::MessageEvent ev);
+  Result<> dispatch_group_or_webxdc(chat::Event event);
   Result<std::vector<Attachment>> save_attachments(const std::vector<chat::Attachment>& files);
   void reply_help(const MessageEvent& ev) const;
   void refuse_admin_command(const MessageEvent& ev, const std::string& command);

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -15,8 +16,11 @@
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
+#include "chat/group.h"
 #include "chat/securejoin.h"
 #include "chat/test_loop.h"
+#include "chat/webxdc.h"
+#include "chat/xdc_archive.h"
 #include "mime/builder.h"
 #include "store/db.h"
 #include "store/mailbox.h"
@@ -56,6 +60,10 @@ class BotTest : public ::testing::Test {
     ASSERT_TRUE(chat::ensure_securejoin_schema(*peer_.db));
     chat::Hooks hooks;
     chat::install_securejoin(hooks, *peer_.db);
+    ASSERT_TRUE(chat::ensure_group_schema(*peer_.db));
+    chat::install_groups(hooks);
+    ASSERT_TRUE(chat::ensure_webxdc_schema(*peer_.db));
+    chat::install_webxdc(hooks);
     peer_->set_hooks(std::move(hooks));
   }
 
@@ -162,6 +170,31 @@ class BotTest : public ::testing::Test {
       }
     }
     return out;
+  }
+
+  // Every event of type T in `events`.
+  template <class T>
+  static std::vector<T> only(const std::vector<chat::Event>& events) {
+    std::vector<T> out;
+    for (const auto& e : events) {
+      if (const auto* x = std::get_if<T>(&e)) {
+        out.push_back(*x);
+      }
+    }
+    return out;
+  }
+
+  // Everything the bot queued, delivered to the peer; returns the peer's events.
+  std::vector<chat::Event> bot_to_peer() {
+    std::vector<chat::Event> events;
+    for (const auto& raw : from_bot()) {
+      auto fx = peer_->receive(raw, now());
+      EXPECT_TRUE(fx) << fx.error().to_string();
+      if (fx) {
+        events.insert(events.end(), fx->events.begin(), fx->events.end());
+      }
+    }
+    return events;
   }
 
   boost::asio::io_context io_;
@@ -571,6 +604,228 @@ TEST_F(BotTest, AvatarIsReadFromTheFileAndTooLargeOnesAreRefused) {
   auto missing = open_bot(io_.get_executor(), options_);
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code, Errc::Io);
+}
+
+// A valid 1x1 PNG.
+const std::string kPng(
+    "\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x01"
+    "\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\x0d\x49\x44\x41"
+    "\x54\x78\x9c\x63\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99\x3d\x1d\x00\x00"
+    "\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82",
+    70);
+
+TEST_F(BotTest, GroupActionsReachTheMember) {
+  join();
+  const std::string alice = peer_->fingerprint();
+  // By address; an unknown contact is refused.
+  EXPECT_EQ(bot_->create_group("Team", {"nobody@relay.test"}).error().code, Errc::NotFound);
+  auto group = bot_->create_group("Team", {peer_->profile().addr});
+  ASSERT_TRUE(group) << group.error().to_string();
+  EXPECT_TRUE(from_bot().empty()) << "creating a group sends nothing";
+  auto members = bot_->group_members(*group);
+  ASSERT_TRUE(members);
+  ASSERT_EQ(members->size(), 1U);
+  EXPECT_EQ((*members)[0].fingerprint, alice);
+  EXPECT_EQ((*members)[0].addr, peer_->profile().addr);
+  EXPECT_TRUE((*members)[0].verified);
+  EXPECT_EQ(bot_->group_name(*group).value(), "Team");
+  EXPECT_EQ(bot_->group_members(12345).error().code, Errc::NotFound);
+
+  ASSERT_TRUE(bot_->send_text(*group, "hello team"));
+  auto events = bot_to_peer();
+  auto joined = only<chat::GroupJoinedEvent>(events);
+  ASSERT_EQ(joined.size(), 1U);
+  const auto peer_group = joined[0].chat_id;
+  EXPECT_EQ(joined[0].name, "Team");
+  ASSERT_EQ(only<chat::MessageEvent>(events).size(), 1U);
+
+  ASSERT_TRUE(bot_->rename_group(*group, "Renamed"));
+  auto renamed = only<chat::GroupRenamedEvent>(bot_to_peer());
+  ASSERT_EQ(renamed.size(), 1U);
+  EXPECT_EQ(renamed[0].new_name, "Renamed");
+  EXPECT_EQ(bot_->group_name(*group).value(), "Renamed");
+
+  fs::path png = dir_ / "avatar.png";
+  std::ofstream(png, std::ios::binary) << kPng;
+  ASSERT_TRUE(bot_->set_group_avatar(*group, png));
+  auto avatar = only<chat::GroupAvatarEvent>(bot_to_peer());
+  ASSERT_EQ(avatar.size(), 1U);
+  EXPECT_EQ(avatar[0].image, Bytes(kPng.begin(), kPng.end()));
+  EXPECT_EQ(bot_->set_group_avatar(*group, dir_ / "missing.png").error().code, Errc::Io);
+
+  auto link = bot_->group_invite_link(*group);
+  ASSERT_TRUE(link) << link.error().to_string();
+  EXPECT_NE(link->find("&x="), std::string::npos);
+  EXPECT_EQ(*link, bot_->group_invite_link(*group).value());
+
+  ASSERT_TRUE(bot_->remove_member(*group, alice));
+  EXPECT_EQ(only<chat::GroupRemovedEvent>(bot_to_peer()).size(), 1U);
+  EXPECT_EQ(bot_->remove_member(*group, alice).error().code, Errc::InvalidArgument);
+  ASSERT_TRUE(bot_->add_member(*group, alice));
+  EXPECT_EQ(only<chat::GroupJoinedEvent>(bot_to_peer()).size(), 1U);
+
+  ASSERT_TRUE(bot_->leave_group(*group));
+  auto left = only<chat::MemberRemovedEvent>(bot_to_peer());
+  ASSERT_EQ(left.size(), 1U);
+  EXPECT_TRUE(left[0].left);
+  EXPECT_EQ(left[0].chat_id, peer_group);
+  EXPECT_EQ(bot_->send_text(*group, "gone").error().code, Errc::InvalidArgument);
+}
+
+TEST_F(BotTest, GroupEventsFromAMemberReachTheHandlers) {
+  std::vector<GroupJoinedEvent> joined;
+  std::vector<GroupRenamedEvent> renamed;
+  std::vector<GroupAvatarEvent> avatars;
+  std::vector<GroupRemovedEvent> removed;
+  std::vector<MessageEvent> messages;
+  bot_->on_group_joined([&](GroupJoinedEvent ev) { joined.push_back(std::move(ev)); });
+  bot_->on_group_renamed([&](GroupRenamedEvent ev) { renamed.push_back(std::move(ev)); });
+  bot_->on_group_avatar([&](GroupAvatarEvent ev) { avatars.push_back(std::move(ev)); });
+  bot_->on_group_removed([&](GroupRemovedEvent ev) { removed.push_back(std::move(ev)); });
+  bot_->on_message([&](const MessageEvent& ev) {
+    messages.push_back(ev);
+    ev.reply("seen: " + ev.text());
+  });
+  join();
+  const auto alice_group =
+      chat::create_group(*peer_.account, "Alice's", {bot_->fingerprint()}, now()).value();
+  auto first = peer_->build_text(alice_group, "hi bot", chat::SendOptions{{}, {}, now()}).value();
+  auto replies = only<chat::MessageEvent>(exchange({first}));
+  ASSERT_EQ(joined.size(), 1U);
+  EXPECT_EQ(joined[0].name, "Alice's");
+  EXPECT_EQ(joined[0].actor_fingerprint, peer_->fingerprint());
+  ASSERT_EQ(messages.size(), 1U);
+  EXPECT_EQ(messages[0].chat(), joined[0].chat);
+  ASSERT_EQ(replies.size(), 1U);
+  EXPECT_EQ(replies[0].chat_id, alice_group) << "the reply goes to the group";
+
+  exchange({chat::build_rename(*peer_.account, alice_group, "Alice's place", now()).value()});
+  ASSERT_EQ(renamed.size(), 1U);
+  EXPECT_EQ(renamed[0].old_name, "Alice's");
+  EXPECT_EQ(renamed[0].new_name, "Alice's place");
+  EXPECT_EQ(bot_->group_name(joined[0].chat).value(), "Alice's place");
+
+  exchange({chat::build_set_avatar(*peer_.account, alice_group, as_bytes(kPng), now()).value()});
+  ASSERT_EQ(avatars.size(), 1U);
+  EXPECT_EQ(avatars[0].image.extension(), ".png");
+  EXPECT_EQ(slurp(avatars[0].image), kPng);
+
+  exchange(
+      {chat::build_remove_member(*peer_.account, alice_group, bot_->fingerprint(), now()).value()});
+  ASSERT_EQ(removed.size(), 1U);
+  EXPECT_EQ(removed[0].chat, joined[0].chat);
+  EXPECT_EQ(removed[0].actor_fingerprint, peer_->fingerprint());
+}
+
+TEST_F(BotTest, WebxdcFolderAppAndUpdatesBatchedAfterHandlers) {
+  std::vector<WebxdcUpdateEvent> updates;
+  bot_->on_webxdc_update([&](const WebxdcUpdateEvent& ev) {
+    updates.push_back(ev);
+    EXPECT_TRUE(bot_->send_webxdc_update(ev.instance, R"({"answer":1})", "bot answered"));
+    EXPECT_TRUE(bot_->send_webxdc_update(ev.instance, R"({"answer":2})"));
+  });
+  auto chat = join();
+  auto bot_chat = bot_->impl().account->single_chat(peer_->fingerprint(), now()).value();
+  fs::path app = dir_ / "my-app";
+  fs::create_directories(app / "js");
+  std::ofstream(app / "index.html") << "<script src=js/app.js></script>";
+  std::ofstream(app / "js" / "app.js") << "window.webxdc.sendUpdate({payload: 1}, '');";
+  std::ofstream(app / "manifest.toml") << "name = \"My App\"\n";
+  EXPECT_EQ(bot_->send_webxdc(bot_chat, dir_ / "nothing-here").error().code, Errc::Io);
+  auto sent = bot_->send_webxdc(bot_chat, app, "try my app");
+  ASSERT_TRUE(sent) << sent.error().to_string();
+  auto msgs = only<chat::MessageEvent>(bot_to_peer());
+  ASSERT_EQ(msgs.size(), 1U);
+  EXPECT_EQ(msgs[0].chat_id, chat);
+  EXPECT_EQ(msgs[0].text, "try my app");
+  ASSERT_EQ(msgs[0].attachments.size(), 1U);
+  EXPECT_EQ(msgs[0].attachments[0].filename, "my-app.xdc");
+  auto archive = chat::XdcArchive::open(msgs[0].attachments[0].data);
+  ASSERT_TRUE(archive) << archive.error().to_string();
+  EXPECT_EQ(archive->manifest().name, "My App");
+  EXPECT_TRUE(archive->has("js/app.js"));
+  const auto peer_instance = msgs[0].message_id;
+
+  // The peer's update reaches the handler; the handler's two updates leave in one mail.
+  ASSERT_TRUE(chat::queue_webxdc_update(*peer_.account, peer_instance,
+                                        chat::WebxdcUpdate{.payload = R"({"x":1})", .info = "hi"},
+                                        now()));
+  auto peer_mails = chat::flush_webxdc_updates(*peer_.account, now()).value();
+  ASSERT_EQ(peer_mails.size(), 1U);
+  to_bot(peer_mails[0].raw);
+  ASSERT_EQ(updates.size(), 1U);
+  EXPECT_EQ(updates[0].instance, sent->message_id);
+  EXPECT_EQ(updates[0].instance_mid, sent->rfc724_mid);
+  EXPECT_EQ(updates[0].payload, R"({"x":1})");
+  EXPECT_EQ(updates[0].info, "hi");
+  EXPECT_EQ(updates[0].sender.addr, peer_->profile().addr);
+  EXPECT_TRUE(updates[0].sender.verified);
+  auto rows = from_bot();
+  ASSERT_EQ(rows.size(), 1U) << "one batch for the handler's updates";
+  auto fx = peer_->receive(rows[0], now()).value();
+  auto got = only<chat::WebxdcUpdateEvent>(fx.events);
+  ASSERT_EQ(got.size(), 2U);
+  EXPECT_EQ(got[0].payload, R"({"answer":1})");
+  EXPECT_EQ(got[0].info, "bot answered");
+  EXPECT_EQ(got[1].payload, R"({"answer":2})");
+
+  // Outside a handler: queued now, sent together once the io thread runs.
+  ASSERT_TRUE(bot_->send_webxdc_update(sent->message_id, R"({"later":1})"));
+  ASSERT_TRUE(bot_->send_webxdc_update(sent->message_id, R"({"later":2})", {}, "summary"));
+  EXPECT_EQ(bot_->send_webxdc_update(sent->message_id, "not json").error().code,
+            Errc::InvalidArgument);
+  EXPECT_EQ(bot_->send_webxdc_update(999999, "{}").error().code, Errc::NotFound);
+  EXPECT_TRUE(from_bot().empty());
+  // The timer waits out the flush interval after the handler's batch; then the io turn is done.
+  io_.run_for(std::chrono::seconds(30));
+  io_.restart();
+  rows = from_bot();
+  ASSERT_EQ(rows.size(), 1U);
+  got = only<chat::WebxdcUpdateEvent>(peer_->receive(rows[0], now()).value().events);
+  ASSERT_EQ(got.size(), 2U);
+  EXPECT_EQ(got[1].summary, "summary");
+
+  // Another update right away: the handler's answers leave inline or, within the flush interval
+  // of the last mail, from the timer; either way as one mail.
+  ASSERT_TRUE(chat::queue_webxdc_update(*peer_.account, peer_instance,
+                                        chat::WebxdcUpdate{.payload = R"({"x":2})"}, now()));
+  to_bot(chat::flush_webxdc_updates(*peer_.account, now()).value().at(0).raw);
+  ASSERT_EQ(updates.size(), 2U);
+  io_.run_for(std::chrono::seconds(30));
+  io_.restart();
+  rows = from_bot();
+  ASSERT_EQ(rows.size(), 1U);
+  EXPECT_EQ(only<chat::WebxdcUpdateEvent>(peer_->receive(rows[0], now()).value().events).size(),
+            2U);
+}
+
+TEST_F(BotTest, ReactEditAndDeleteOwnMessages) {
+  bot_->on_message([&](const MessageEvent& ev) { EXPECT_TRUE(ev.react("👍")); });
+  auto chat = join();
+  auto bot_chat = bot_->impl().account->single_chat(peer_->fingerprint(), now()).value();
+  auto peer_msg = peer_->build_text(chat, "react please", chat::SendOptions{{}, {}, now()}).value();
+  auto reactions = only<chat::ReactionEvent>(exchange({peer_msg}));
+  ASSERT_EQ(reactions.size(), 1U);
+  EXPECT_EQ(reactions[0].emoji, "👍");
+  EXPECT_EQ(reactions[0].target_mid, peer_msg.rfc724_mid);
+
+  auto sent = bot_->send(bot_chat, "first version");
+  ASSERT_TRUE(sent) << sent.error().to_string();
+  EXPECT_EQ(sent->chat, bot_chat);
+  EXPECT_GT(sent->message_id, 0);
+  ASSERT_EQ(only<chat::MessageEvent>(bot_to_peer()).size(), 1U);
+  ASSERT_TRUE(bot_->edit_message(bot_chat, sent->rfc724_mid, "second version"));
+  auto edits = only<chat::EditEvent>(bot_to_peer());
+  ASSERT_EQ(edits.size(), 1U);
+  EXPECT_EQ(edits[0].text, "second version");
+  EXPECT_EQ(edits[0].target_mid, sent->rfc724_mid);
+  ASSERT_TRUE(bot_->delete_message(bot_chat, sent->rfc724_mid));
+  auto deletes = only<chat::DeleteEvent>(bot_to_peer());
+  ASSERT_EQ(deletes.size(), 1U);
+  EXPECT_EQ(deletes[0].target_mids, std::vector<std::string>{sent->rfc724_mid});
+  // Someone else's message cannot be edited or deleted.
+  EXPECT_EQ(bot_->edit_message(bot_chat, peer_msg.rfc724_mid, "x").error().code, Errc::NotFound);
+  EXPECT_EQ(bot_->delete_message(bot_chat, peer_msg.rfc724_mid).error().code, Errc::NotFound);
 }
 
 }  // namespace

@@ -44,6 +44,14 @@ using DeliveryFailedHandler = std::function<void(DeliveryFailedEvent)>;
 using LifecycleHandler = std::function<void()>;
 // Names a timer for cancel_timer(); never 0.
 using TimerId = std::uint64_t;
+// Groups and webxdc (issue #7).
+using GroupJoinedHandler = std::function<void(GroupJoinedEvent)>;
+using MemberAddedHandler = std::function<void(MemberAddedEvent)>;
+using MemberRemovedHandler = std::function<void(MemberRemovedEvent)>;
+using GroupRemovedHandler = std::function<void(GroupRemovedEvent)>;
+using GroupRenamedHandler = std::function<void(GroupRenamedEvent)>;
+using GroupAvatarHandler = std::function<void(GroupAvatarEvent)>;
+using WebxdcUpdateHandler = std::function<void(WebxdcUpdateEvent)>;
 
 // A registered command, as /help lists it.
 struct CommandInfo {
@@ -139,6 +147,71 @@ class Bot {
 
   // Stops the bot: cancels every timer, and the runtime's loops end (run() returns). Idempotent.
   void stop();
+
+  // ---- Groups, webxdc, reactions, edits and deletes (issue #7; docs/groups-webxdc.md) ----
+  // Actions work inside a handler (they commit with the received mail, like reply()) and outside
+  // one (each in its own transaction). Contacts are named by fingerprint (40 hex digits) or by
+  // address; they must be key contacts: verified ones, or members learned from a group.
+
+  void on_group_joined(GroupJoinedHandler handler);
+  void on_member_added(MemberAddedHandler handler);
+  // Also fires when a member leaves (MemberRemovedEvent::left).
+  void on_member_removed(MemberRemovedHandler handler);
+  void on_group_removed(GroupRemovedHandler handler);
+  void on_group_renamed(GroupRenamedHandler handler);
+  void on_group_avatar(GroupAvatarHandler handler);
+  void on_webxdc_update(WebxdcUpdateHandler handler);
+
+  // Creates a group of the bot and `members`. No mail is sent yet: members see the group with
+  // the first message sent to it. Errc::InvalidArgument for an empty name or a contact without a
+  // key, Errc::NotFound for an unknown contact.
+  Result<ChatId> create_group(std::string_view name, const std::vector<std::string>& members);
+  // Member changes, rename and avatar send the system message every member's client applies
+  // (with Autocrypt-Gossip of every member's key on add). Errc::NotFound for an unknown group
+  // or contact, Errc::InvalidArgument when the bot is no member (any more), the contact is
+  // already a member (add) or is none (remove).
+  Result<> add_member(ChatId group, std::string_view contact);
+  Result<> remove_member(ChatId group, std::string_view contact);
+  Result<> rename_group(ChatId group, std::string_view name);
+  // A PNG or JPEG of at most 1 MiB (send it small: it travels in a header); an empty path
+  // removes the avatar. Errc::Io if the file cannot be read, Errc::InvalidArgument if too big.
+  Result<> set_group_avatar(ChatId group, const std::filesystem::path& image);
+  // The bot removes itself; it no longer receives or sends in the group.
+  Result<> leave_group(ChatId group);
+  // The group's invite link (`x=`, `g=`): whoever scans it joins by SecureJoin and is added by
+  // the bot. Stable like invite_link(); `legacy` omits v=3.
+  Result<std::string> group_invite_link(ChatId group, bool legacy = false);
+  // The current members, the bot excluded, ordered by fingerprint. Errc::NotFound for an
+  // unknown group.
+  Result<std::vector<GroupMember>> group_members(ChatId group);
+  // The group's current name. Errc::NotFound for an unknown group.
+  Result<std::string> group_name(ChatId group);
+
+  // Sends a text (and a file if `file` is not empty) and returns what edit_message and
+  // delete_message need.
+  Result<SentMessage> send(ChatId chat, std::string_view text,
+                           const std::filesystem::path& file = {});
+  // Reacts to message `target_mid` in `chat`; an empty emoji retracts the bot's reaction.
+  Result<> react(ChatId chat, std::string_view target_mid, std::string_view emoji);
+  // Replaces the text of, or deletes for everyone, one of the bot's own messages.
+  // Errc::NotFound if `own_mid` is no message the bot sent in `chat`.
+  Result<> edit_message(ChatId chat, std::string_view own_mid, std::string_view new_text);
+  Result<> delete_message(ChatId chat, std::string_view own_mid);
+
+  // Sends a webxdc app: an `.xdc` file, or a folder the bot zips (index.html at its top). The
+  // archive is checked (zip-bomb limits, index.html) before anything is sent. Returns the
+  // instance message. Errc::Io if unreadable, Errc::InvalidArgument for a broken app.
+  Result<SentMessage> send_webxdc(ChatId chat, const std::filesystem::path& app,
+                                  std::string_view text = {});
+  // Queues a status update for an instance (the bot's own or a received one: message_id of a
+  // MessageEvent with an .xdc attachment, or WebxdcUpdateEvent::instance). `payload_json` is any
+  // JSON value; the texts are optional. Updates queued while handlers run go out as one batched
+  // mail after them (PROTOCOL.md §6); outside a handler, as soon as the io thread is free.
+  // Errc::NotFound for an unknown instance, Errc::InvalidArgument for a payload that is not JSON.
+  Result<> send_webxdc_update(std::int64_t instance, std::string_view payload_json,
+                              std::string_view info = {}, std::string_view summary = {},
+                              std::string_view document = {});
+  // ---- end of groups and webxdc ----
 
   [[nodiscard]] const std::string& addr() const;
   // The bot's own key fingerprint (upper-case hex).

@@ -82,6 +82,8 @@ class MessageEvent {
   Result<> reply(std::string_view text) const;
   // Sends the file at `path` (with an optional caption) to the same chat, quoting this message.
   Result<> reply_file(const std::filesystem::path& path, std::string_view text = {}) const;
+  // Reacts to this message with `emoji` (empty: retracts the bot's reaction). Logged on failure.
+  Result<> react(std::string_view emoji) const;
 
   // In a conversation handler (dcbot/conversation.h): `co_await ev.next_message(timeout)` is
   // the same sender's next message in this chat, or std::nullopt after `timeout`.
@@ -157,6 +159,92 @@ struct DeliveryFailedEvent {
   std::string rfc724_mid{};
   std::vector<std::string> recipients{};  // The addresses that failed.
   std::string error{};                    // The relay's answer.
+};
+
+// ---- Groups and webxdc (issue #7; docs/groups-webxdc.md) ----------------------------------
+// Group events come from the members' system messages (PROTOCOL.md §4.3). Every member of a
+// Delta Chat group has equal rights: `actor_fingerprint` is whoever made the change.
+
+// The bot became a member of a group: a member's first message created it here, a member added
+// the bot, or the bot joined by a group invite link (the inviter then is the actor).
+struct GroupJoinedEvent {
+  ChatId chat = 0;
+  std::string name{};
+  std::string actor_fingerprint{};
+  std::vector<std::string> member_fingerprints{};  // The other current members.
+};
+
+// Another contact became a member of one of the bot's groups.
+struct MemberAddedEvent {
+  ChatId chat = 0;
+  std::string fingerprint{};
+  std::string addr{};
+  std::string actor_fingerprint{};
+};
+
+// A member was removed, or left (`left`: the member removed itself, actor == fingerprint).
+struct MemberRemovedEvent {
+  ChatId chat = 0;
+  std::string fingerprint{};
+  std::string addr{};
+  std::string actor_fingerprint{};
+  bool left = false;
+};
+
+// A member removed the bot: it no longer receives or sends in the group (sending fails with
+// Errc::InvalidArgument).
+struct GroupRemovedEvent {
+  ChatId chat = 0;
+  std::string actor_fingerprint{};
+};
+
+// The group name changed.
+struct GroupRenamedEvent {
+  ChatId chat = 0;
+  std::string old_name{};
+  std::string new_name{};
+  std::string actor_fingerprint{};
+};
+
+// The group avatar changed. The image is written below the data dir (`files/`); an empty path:
+// the avatar was removed.
+struct GroupAvatarEvent {
+  ChatId chat = 0;
+  std::string actor_fingerprint{};
+  std::filesystem::path image{};
+};
+
+// A webxdc status update from a member of the instance's chat (PROTOCOL.md §6). Updates are
+// deduplicated: each one is delivered once.
+struct WebxdcUpdateEvent {
+  ChatId chat = 0;
+  std::int64_t instance = 0;   // The instance message (what send_webxdc returned).
+  std::string instance_mid{};  // Its Message-ID.
+  Sender sender{};
+  std::string payload{};  // JSON text (any JSON value).
+  std::string info{};     // The optional fields; empty when absent.
+  std::string summary{};
+  std::string document{};
+  std::string href{};
+  // The `notify` text addressed to the bot (its selfAddr, or "*"); empty when not addressed.
+  std::string notify_text{};
+  std::int64_t serial = 0;  // Local serial of the update (never on the wire).
+  std::int64_t timestamp = 0;
+};
+
+// A message the bot sent (Bot::send): what react, edit_message and delete_message name.
+struct SentMessage {
+  ChatId chat = 0;
+  std::int64_t message_id = 0;  // The bot's own message row.
+  std::string rfc724_mid{};
+};
+
+// One member of a group, as Bot::group_members lists them.
+struct GroupMember {
+  std::string fingerprint{};
+  std::string addr{};
+  std::string name{};
+  bool verified = false;
 };
 
 }  // namespace dcbot
