@@ -5,6 +5,7 @@
 #include <map>
 #include <utility>
 
+#include "chat/webxdc.h"
 #include "dcbot/events.h"
 #include "dcbot/log.h"
 
@@ -47,6 +48,28 @@ class BotPlugin::BotHost final : public Host {
 
   Result<std::int64_t> chat_with(std::string_view fingerprint) override {
     return bot_->chat_with(fingerprint);
+  }
+
+  Result<std::int64_t> send_webxdc(std::int64_t chat_id, const std::filesystem::path& app,
+                                   std::string_view text) override {
+    DCBOT_TRY(auto sent, bot_->send_webxdc(chat_id, app, text));
+    return sent.message_id;
+  }
+
+  Result<> send_webxdc_update(std::int64_t instance, std::string_view payload_json,
+                              std::string_view info, std::string_view summary,
+                              std::string_view document) override {
+    return bot_->send_webxdc_update(instance, payload_json, info, summary, document);
+  }
+
+  Result<std::string> webxdc_self_addr(std::string_view fingerprint,
+                                       std::string_view instance_mid) override {
+    return chat::webxdc_self_addr(fingerprint, instance_mid);
+  }
+
+  Result<> react(std::int64_t chat_id, std::string_view target_mid,
+                 std::string_view emoji) override {
+    return bot_->react(chat_id, target_mid, emoji);
   }
 
   Result<> reply(const Message& message, std::string_view text) override {
@@ -216,6 +239,21 @@ std::vector<Field> fields_of(const DeleteEvent& ev) {
           {"timestamp", ev.timestamp}};
 }
 
+std::vector<Field> fields_of(const WebxdcUpdateEvent& ev) {
+  return {{"chat_id", ev.chat},
+          {"instance", ev.instance},
+          {"instance_mid", ev.instance_mid},
+          {"sender_fingerprint", ev.sender.fingerprint},
+          {"sender_addr", ev.sender.addr},
+          {"sender_name", ev.sender.name},
+          {"sender_is_admin", ev.sender.is_admin},
+          {"payload", ev.payload},
+          {"info", ev.info},
+          {"summary", ev.summary},
+          {"document", ev.document},
+          {"timestamp", ev.timestamp}};
+}
+
 std::vector<Field> fields_of(const DeliveredEvent& ev) {
   return {{"chat_id", ev.chat}, {"rfc724_mid", ev.rfc724_mid}};
 }
@@ -259,6 +297,8 @@ void BotPlugin::register_events(const std::shared_ptr<BotPlugin>& self) {
       bot_->on_delivered(forward);
     } else if (kind == "delivery_failed") {
       bot_->on_delivery_failed(forward);
+    } else if (kind == "webxdc_update") {
+      bot_->on_webxdc_update(forward);
     } else if (kind == "start") {
       bot_->on_start([self, kind] { self->handle_event(kind, {}); });
     } else if (kind == "stop") {

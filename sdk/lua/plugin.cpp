@@ -208,6 +208,10 @@ int Plugin::install_module(lua_State* state) {
                  {"config_schema", lua_config_schema},
                  {"invite_link", lua_invite_link},
                  {"admins", lua_admins},
+                 {"send_webxdc", lua_send_webxdc},
+                 {"send_webxdc_update", lua_send_webxdc_update},
+                 {"webxdc_self_addr", lua_webxdc_self_addr},
+                 {"react", lua_react},
                  {"chat_with", lua_chat_with},
                  {"log", lua_log}});
   for (std::string_view kind : kEventKinds) {
@@ -502,6 +506,124 @@ Result<std::int64_t> Host::chat_with(std::string_view /*fingerprint*/) {
   return make_error(Errc::Unsupported, "chats are not available in this host");
 }
 
+Result<std::filesystem::path> Plugin::plugin_path(std::string_view relative_text) const {
+  const std::filesystem::path relative{std::string(relative_text)};
+  if (relative.empty() || relative.is_absolute()
+      || std::any_of(relative.begin(), relative.end(),
+                     [](const std::filesystem::path& part) { return part == ".."; })) {
+    return make_error(Errc::InvalidArgument,
+                      "the path must be relative to the plugin's directory, without \"..\"");
+  }
+  return file_.parent_path() / relative;
+}
+
+Result<std::int64_t> Host::send_webxdc(std::int64_t /*chat_id*/,
+                                       const std::filesystem::path& /*app*/,
+                                       std::string_view /*text*/) {
+  return make_error(Errc::Unsupported, "webxdc is not available in this host");
+}
+
+Result<> Host::send_webxdc_update(std::int64_t /*instance*/, std::string_view /*payload_json*/,
+                                  std::string_view /*info*/, std::string_view /*summary*/,
+                                  std::string_view /*document*/) {
+  return make_error(Errc::Unsupported, "webxdc is not available in this host");
+}
+
+Result<std::string> Host::webxdc_self_addr(std::string_view /*fingerprint*/,
+                                           std::string_view /*instance_mid*/) {
+  return make_error(Errc::Unsupported, "webxdc is not available in this host");
+}
+
+Result<> Host::react(std::int64_t /*chat_id*/, std::string_view /*target_mid*/,
+                     std::string_view /*emoji*/) {
+  return make_error(Errc::Unsupported, "reactions are not available in this host");
+}
+
+// bot.send_webxdc(chat_id, path [, text]) -> the instance's message id. `path` is an .xdc file or
+// a folder (zipped by the bot) inside the plugin's directory.
+int Plugin::lua_send_webxdc(lua_State* state) {
+  Plugin& plugin = self(state);
+  const lua_Integer chat_id = luaL_checkinteger(state, 1);
+  std::size_t path_size = 0;
+  const char* path = luaL_checklstring(state, 2, &path_size);
+  std::size_t text_size = 0;
+  const char* text = luaL_optlstring(state, 3, "", &text_size);
+  std::int64_t instance = 0;
+  const bool ok = plugin.host_call([&]() -> Result<> {
+    DCBOT_TRY(auto app, plugin.plugin_path({path, path_size}));
+    DCBOT_TRY(instance, plugin.host_->send_webxdc(chat_id, app, {text, text_size}));
+    return {};
+  });
+  if (!ok) {
+    return luaL_error(state, "bot.send_webxdc: %s", plugin.error_.c_str());
+  }
+  lua_pushinteger(state, static_cast<lua_Integer>(instance));
+  return 1;
+}
+
+// bot.send_webxdc_update(instance, payload_json [, { info =, summary =, document = }]).
+int Plugin::lua_send_webxdc_update(lua_State* state) {
+  Plugin& plugin = self(state);
+  const lua_Integer instance = luaL_checkinteger(state, 1);
+  std::size_t payload_size = 0;
+  const char* payload = luaL_checklstring(state, 2, &payload_size);
+  std::array<std::string_view, 3> texts{};
+  if (!lua_isnoneornil(state, 3)) {
+    luaL_checktype(state, 3, LUA_TTABLE);
+    const std::array<const char*, 3> keys = {"info", "summary", "document"};
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      lua_getfield(state, 3, keys[i]);
+      if (!lua_isnil(state, -1)) {
+        std::size_t size = 0;
+        const char* text = luaL_checklstring(state, -1, &size);
+        texts[i] = {text, size};  // Stays valid: the string is in the options table.
+      }
+      lua_pop(state, 1);
+    }
+  }
+  if (!plugin.host_call([&] {
+        return plugin.host_->send_webxdc_update(instance, {payload, payload_size}, texts[0],
+                                                texts[1], texts[2]);
+      })) {
+    return luaL_error(state, "bot.send_webxdc_update: %s", plugin.error_.c_str());
+  }
+  return 0;
+}
+
+// bot.webxdc_self_addr(fingerprint, instance_mid) -> the member's window.webxdc.selfAddr.
+int Plugin::lua_webxdc_self_addr(lua_State* state) {
+  Plugin& plugin = self(state);
+  std::size_t fpr_size = 0;
+  const char* fpr = luaL_checklstring(state, 1, &fpr_size);
+  std::size_t mid_size = 0;
+  const char* mid = luaL_checklstring(state, 2, &mid_size);
+  const bool ok = plugin.host_call([&]() -> Result<> {
+    DCBOT_TRY(plugin.value_, plugin.host_->webxdc_self_addr({fpr, fpr_size}, {mid, mid_size}));
+    return {};
+  });
+  if (!ok) {
+    return luaL_error(state, "bot.webxdc_self_addr: %s", plugin.error_.c_str());
+  }
+  push_view(state, plugin.value_);
+  return 1;
+}
+
+// bot.react(chat_id, target_mid, emoji); an empty emoji retracts the bot's reaction.
+int Plugin::lua_react(lua_State* state) {
+  Plugin& plugin = self(state);
+  const lua_Integer chat_id = luaL_checkinteger(state, 1);
+  std::size_t mid_size = 0;
+  const char* mid = luaL_checklstring(state, 2, &mid_size);
+  std::size_t emoji_size = 0;
+  const char* emoji = luaL_checklstring(state, 3, &emoji_size);
+  if (!plugin.host_call([&] {
+        return plugin.host_->react(chat_id, {mid, mid_size}, {emoji, emoji_size});
+      })) {
+    return luaL_error(state, "bot.react: %s", plugin.error_.c_str());
+  }
+  return 0;
+}
+
 // bot.admins() -> a list of key fingerprints.
 int Plugin::lua_admins(lua_State* state) {
   Plugin& plugin = self(state);
@@ -788,15 +910,8 @@ int Plugin::lua_send_file(lua_State* state) {
   std::size_t text_size = 0;
   const char* text = luaL_optlstring(state, 3, "", &text_size);
   const bool ok = plugin.host_call([&]() -> Result<> {
-    const std::filesystem::path relative(std::string(path, path_size));
-    if (relative.empty() || relative.is_absolute()
-        || std::any_of(relative.begin(), relative.end(),
-                       [](const std::filesystem::path& part) { return part == ".."; })) {
-      return make_error(Errc::InvalidArgument,
-                        "the path must be relative to the plugin's directory, without \"..\"");
-    }
-    return plugin.host_->send_file(chat_id, plugin.file_.parent_path() / relative,
-                                   {text, text_size});
+    DCBOT_TRY(auto file, plugin.plugin_path({path, path_size}));
+    return plugin.host_->send_file(chat_id, file, {text, text_size});
   });
   if (!ok) {
     return luaL_error(state, "bot.send_file: %s", plugin.error_.c_str());

@@ -86,6 +86,17 @@ class Host {
   // bot.admins(): the admins' key fingerprints; bot.chat_with(fpr): the 1:1 chat with a contact.
   virtual Result<std::vector<std::string>> admins();
   virtual Result<std::int64_t> chat_with(std::string_view fingerprint);
+  // bot.send_webxdc: `app` (an .xdc file or a folder) is inside the plugin's directory (checked by
+  // the Plugin). Returns the instance message id.
+  virtual Result<std::int64_t> send_webxdc(std::int64_t chat_id, const std::filesystem::path& app,
+                                           std::string_view text);
+  virtual Result<> send_webxdc_update(std::int64_t instance, std::string_view payload_json,
+                                      std::string_view info, std::string_view summary,
+                                      std::string_view document);
+  // The app's window.webxdc.selfAddr of the member with key `fingerprint` in `instance_mid`.
+  virtual Result<std::string> webxdc_self_addr(std::string_view fingerprint,
+                                               std::string_view instance_mid);
+  virtual Result<> react(std::int64_t chat_id, std::string_view target_mid, std::string_view emoji);
   // Answers `message` in its chat (quoting it where the bot supports that).
   virtual Result<> reply(const Message& message, std::string_view text) = 0;
   // The plugin's key-value storage. get: std::nullopt for a missing key.
@@ -185,6 +196,12 @@ class Plugin {
   bool check_config(const std::vector<std::pair<std::string, std::string>>& schema) noexcept;
   static int lua_invite_link(lua_State* state);
   static int lua_admins(lua_State* state);
+  static int lua_send_webxdc(lua_State* state);
+  static int lua_send_webxdc_update(lua_State* state);
+  static int lua_webxdc_self_addr(lua_State* state);
+  static int lua_react(lua_State* state);
+  // `relative` inside the plugin's directory, or Errc::InvalidArgument.
+  Result<std::filesystem::path> plugin_path(std::string_view relative) const;
   static int lua_chat_with(lua_State* state);
   static int lua_every(lua_State* state);
   static int lua_after(lua_State* state);

@@ -384,6 +384,57 @@ TEST_F(PluginsCli, HelpListsThreePluginsAndOtherBotsAreIgnored) {
   stop();
 }
 
+// bots/poll (issue #8): /poll sends the poll app with the poll as its first status update; a
+// real-core member votes through the webxdc API with its own selfAddr; a double vote is refused;
+// /results posts the tally.
+TEST_F(PluginsCli, PollBotSendsTheAppCountsOneVotePerMemberAndPostsResults) {
+  write_bot(
+      dir_ / "lua" / "bot.yaml", lua_addr_, "Poll Bot",
+      "plugins:\n  - lua: " + (fs::path(DCBOT_SOURCE_DIR) / "bots/poll/poll.lua").string() + "\n");
+  const std::string link = invite(dir_ / "lua" / "bot.yaml");
+  pid_ = spawn({DCBOT_BIN, "run", (dir_ / "lua" / "bot.yaml").string()}, log_);
+  const std::uint32_t chat = join(link);
+
+  ASSERT_TRUE(user().send_text(chat, "/poll Pizza or pasta? | Pizza | Pasta"));
+  auto app = user().wait_incoming_text("Pizza or pasta?", 90s);
+  ASSERT_TRUE(app) << app.error().to_string() << read_file(log_);
+  EXPECT_EQ(app->at("viewType"), "Webxdc");
+  const auto app_id = app->at("id").to_number<std::uint32_t>();
+
+  // The poll arrives as a status update.
+  boost::json::value poll;
+  for (int i = 0; i < 300 && poll.is_null(); ++i) {
+    auto updates = user().get_webxdc_status_updates(app_id);
+    ASSERT_TRUE(updates) << updates.error().to_string();
+    for (const auto& item : updates->as_array()) {
+      if (item.at("payload").is_object() && item.at("payload").as_object().contains("type")
+          && item.at("payload").at("type") == "poll") {
+        poll = item.at("payload");
+      }
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_FALSE(poll.is_null()) << "the poll update did not arrive\n" << read_file(log_);
+  EXPECT_EQ(poll.at("question"), "Pizza or pasta?");
+  EXPECT_EQ(poll.at("options").as_array().size(), 2U);
+
+  auto info = user().call("get_webxdc_info", {app_id});
+  ASSERT_TRUE(info) << info.error().to_string();
+  const std::string self_addr(info->at("selfAddr").as_string());
+  auto vote = [&](int option, const std::string& voter) {
+    return user().send_webxdc_status_update(app_id, R"({"payload":{"type":"vote","option":)"
+                                                        + std::to_string(option) + R"(,"voter":")"
+                                                        + voter + R"("}})");
+  };
+  ASSERT_TRUE(vote(1, "someone-else"));  // Forged voter: ignored.
+  ASSERT_TRUE(vote(1, self_addr));
+  ASSERT_TRUE(wait_log("counted", 1, 90s)) << read_file(log_);
+  ASSERT_TRUE(vote(0, self_addr));  // A double vote: refused.
+  ASSERT_TRUE(wait_log("double vote", 1, 90s)) << read_file(log_);
+  expect_answer(chat, "/results", "Pizza or pasta?\nPizza: 0\nPasta: 1\n1 voter");
+  stop();
+}
+
 TEST_F(PluginsCli, ABadPluginConfigIsAConfigErrorWithItsPosition) {
   std::ofstream(dir_ / "lua" / "plugins" / "dice.lua")
       << "local bot = require('dcbot')\nbot.config_schema({ sides = 'integer' })\n";
