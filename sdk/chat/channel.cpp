@@ -579,9 +579,8 @@ Result<GroupEnvelope> channel_envelope(Account& account, const store::Chat& chat
     env.to.push_back(mime::Mailbox{contact->display_name, contact->addr, {}});
     env.certs.push_back(cert);
     env.recipients = relay_addresses(*cert, contact->addr);
-    env.trailing.push_back(
-        {"Autocrypt-Gossip",
-         mime::autocrypt_value(mime::to_lower(contact->addr), cert->serialize(), true)});
+    env.trailing.push_back({"Autocrypt-Gossip", mime::autocrypt_value(mime::to_lower(contact->addr),
+                                                                      cert->serialize(), true)});
   } else {
     // A post: hidden recipients, the secret, every subscriber's relays in the envelope only.
     DCBOT_TRY(auto secret, channel_secret(db, chat.id));

@@ -107,8 +107,7 @@ Result<GroupEnvelope> channel_envelope(Account& account, const store::Chat& chat
 // Records a channel join we started from `invite` (kind Channel): creates the BroadcastIn chat
 // (named from the link, the inviter as its owner, ourselves not yet a member) unless it exists.
 // Returns its chat id. Called by start_join().
-Result<std::int64_t> prepare_channel_join(Account& account, const Invite& invite,
-                                          std::int64_t now);
+Result<std::int64_t> prepare_channel_join(Account& account, const Invite& invite, std::int64_t now);
 
 // The secret of a channel (either role); nullopt if none is stored.
 Result<std::optional<std::string>> channel_secret(store::Db& db, std::int64_t chat_id);

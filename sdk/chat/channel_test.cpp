@@ -224,8 +224,7 @@ TEST_F(Channels, MemberAddedGoesToTheJoinerOnlyWithTheSecret) {
   EXPECT_EQ(h.value("Chat-Broadcast-Secret").value_or(""), secret_);
   EXPECT_EQ(h.value("Chat-Group-Member-Added").value_or(""), bob_->profile().addr);
   EXPECT_EQ(h.value("Chat-Group-Member-Added-Fpr").value_or(""), bob_->fingerprint());
-  EXPECT_EQ(channel_list_id(h.value("Chat-List-ID").value_or("")),
-            chat_of(owner_, channel_).grpid);
+  EXPECT_EQ(channel_list_id(h.value("Chat-List-ID").value_or("")), chat_of(owner_, channel_).grpid);
   EXPECT_EQ(h.value("Chat-Group-Name").value_or(""), "Daily News");
   EXPECT_FALSE(h.has("Chat-Group-ID"));
   EXPECT_FALSE(h.has("Chat-Group-Member-Timestamps"));

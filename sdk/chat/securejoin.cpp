@@ -570,7 +570,8 @@ Result<bool> on_pubkey_or_auth_required(Account& account, const IncomingMail& ma
     }
     if (v3
         && (header(mail, "Secure-Join-Auth") != join.invite.auth
-            || !encrypted_with_password(mail, v3_password(join.invite.fingerprint, join.invite.auth)))) {
+            || !encrypted_with_password(mail,
+                                        v3_password(join.invite.fingerprint, join.invite.auth)))) {
       continue;
     }
     DCBOT_TRY(auto contact, inviter_contact(db, join.invite));

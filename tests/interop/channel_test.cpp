@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: MIT
+// A broadcast channel owned by the bot against the real Delta Chat core (issue #7 acceptance 6):
+// two real-core users join by the channel's invite link (one v3, one legacy) and receive its
+// posts, text and file, in an incoming channel chat (chatType InBroadcast, read-only, encrypted).
+// The bot runs in-process on its own io thread, as in echo_bot_test.cpp.
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <gtest/gtest.h>
+
+#include "dcbot/bot.h"
+#include "runtime/bot.h"
+
+#include "support/relay_env.h"
+#include "support/rpc_peer.h"
+
+namespace dcbot {
+namespace {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using testsupport::PeerAccount;
+using testsupport::RelayEnv;
+using testsupport::RpcPeer;
+namespace json = boost::json;
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+class ChannelInterop : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto env = RelayEnv::from_environment();
+    ASSERT_TRUE(env) << "the local test relay is required: " << env.error().to_string();
+    relay_ = std::move(*env);
+
+    runtime::BotOptions o;
+    o.transport.addr = relay_.fresh_address("news-");
+    o.transport.password = relay_.password;
+    o.transport.imap = runtime::ServerSettings{.host = relay_.host, .port = relay_.imaps_port};
+    o.transport.smtp = runtime::ServerSettings{.host = relay_.host, .port = relay_.smtps_port};
+    o.transport.ca_file = relay_.ca_cert;
+    o.transport.connect_timeout = 10s;
+    o.transport.io_timeout = 30s;
+    o.data_dir = fs::path(DCBOT_BINARY_DIR) / "channel-interop" / o.transport.addr;
+    o.display_name = "News Bot";
+    o.fetcher.backoff_min = 200ms;
+    o.fetcher.backoff_max = 2s;
+    o.sender.send_per_minute = 0;
+    o.sender.backoff_min = 200ms;
+    o.sender.backoff_max = 2s;
+    auto bot = runtime::open_bot(io_.get_executor(), o);
+    ASSERT_TRUE(bot) << bot.error().to_string();
+    bot_ = std::move(*bot);
+    bot_->on_channel_subscriber([this](ChannelSubscriberEvent ev) {
+      {
+        std::lock_guard lock(mutex_);
+        subscribers_.push_back(std::move(ev));
+      }
+      cv_.notify_all();
+    });
+
+    testsupport::RpcPeerOptions peer_options;
+    peer_options.name = "readers";
+    auto peer = RpcPeer::start(peer_options);
+    ASSERT_TRUE(peer) << peer.error().to_string();
+    peer_ = std::move(*peer);
+    for (const char* name : {"Reader Ünï", "Reader Two"}) {
+      auto user =
+          PeerAccount::create_and_configure(*peer_, relay_, relay_.fresh_address("reader-"), name);
+      ASSERT_TRUE(user) << user.error().to_string();
+      users_.push_back(std::move(*user));
+    }
+    // A fresh core account ignores mails that arrived before its first INBOX fetch.
+    for (auto& user : users_) {
+      auto idle = user.wait_for_event("ImapInboxIdle", 60s);
+      ASSERT_TRUE(idle) << idle.error().to_string();
+    }
+  }
+
+  void TearDown() override {
+    if (thread_.joinable()) {
+      asio::post(io_, [this] { bot_->impl().engine->stop(); });
+      thread_.join();
+    }
+    bot_.reset();
+  }
+
+  void start_bot() {
+    asio::co_spawn(io_, bot_->impl().engine->run(), [](const std::exception_ptr&) {});
+    thread_ = std::thread([this] { io_.run(); });
+  }
+
+  template <class Fn>
+  auto on_bot(Fn fn) -> decltype(fn()) {
+    std::promise<decltype(fn())> promise;
+    asio::post(io_, [&] { promise.set_value(fn()); });
+    return promise.get_future().get();
+  }
+
+  bool wait_subscribers(std::size_t n) {
+    std::unique_lock lock(mutex_);
+    return cv_.wait_for(lock, 90s, [&] { return subscribers_.size() >= n; });
+  }
+
+  // The core's view of a channel chat it subscribes to.
+  void expect_incoming_channel(PeerAccount& user, std::uint32_t chat_id, const std::string& name) {
+    auto chat = user.get_chat(chat_id);
+    ASSERT_TRUE(chat) << chat.error().to_string();
+    EXPECT_EQ(chat->at("chatType"), "InBroadcast");
+    EXPECT_EQ(chat->at("isEncrypted"), true);
+    EXPECT_EQ(chat->at("canSend"), false);
+    EXPECT_EQ(chat->at("name"), json::value(name));
+  }
+
+  // A post arrives as an incoming, encrypted message of the bot in the user's channel chat.
+  json::object expect_post(PeerAccount& user, std::uint32_t chat_id, const std::string& text) {
+    auto got = user.wait_incoming_text(text, 90s);
+    EXPECT_TRUE(got) << got.error().to_string() << " (" << user.addr() << " waiting for " << text
+                     << ")";
+    if (!got) {
+      return {};
+    }
+    EXPECT_EQ(got->at("chatId").to_number<std::uint32_t>(), chat_id);
+    EXPECT_EQ(got->at("showPadlock"), true);
+    EXPECT_EQ(got->at("isBot"), true);
+    auto from = user.get_contact(got->at("fromId").to_number<std::uint32_t>());
+    EXPECT_TRUE(from) << from.error().to_string();
+    if (from) {
+      EXPECT_EQ(from->at("address"), json::value(bot_->addr()));
+    }
+    return *got;
+  }
+
+  RelayEnv relay_;
+  asio::io_context io_;
+  std::thread thread_;
+  std::unique_ptr<Bot> bot_;
+  std::unique_ptr<RpcPeer> peer_;
+  std::vector<PeerAccount> users_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<ChannelSubscriberEvent> subscribers_;
+};
+
+TEST_F(ChannelInterop, TwoCoreUsersJoinByLinkAndReceivePosts) {
+  const std::string name = "Bot News ✓ Täglich";
+  // Before start_bot(): still on this thread.
+  auto channel = bot_->create_channel(name);
+  ASSERT_TRUE(channel) << channel.error().to_string();
+  auto link = bot_->channel_invite_link(*channel);
+  ASSERT_TRUE(link) << link.error().to_string();
+  EXPECT_EQ(link->rfind("https://i.delta.chat/#", 0), 0U);
+  EXPECT_NE(link->find("&x="), std::string::npos);
+  EXPECT_NE(link->find("&j="), std::string::npos);
+  EXPECT_NE(link->find("&b="), std::string::npos);
+  auto legacy_link = bot_->channel_invite_link(*channel, /*legacy=*/true);
+  ASSERT_TRUE(legacy_link) << legacy_link.error().to_string();
+  EXPECT_EQ(legacy_link->find("v=3"), std::string::npos);
+  start_bot();
+
+  // Reader 1 scans the v3 link, reader 2 the legacy one.
+  std::vector<std::uint32_t> chats;
+  for (std::size_t i = 0; i < users_.size(); ++i) {
+    auto chat = users_[i].secure_join(i == 0 ? *link : *legacy_link);
+    ASSERT_TRUE(chat) << chat.error().to_string();
+    auto done = users_[i].wait_securejoin_joiner_done(90s);
+    ASSERT_TRUE(done) << done.error().to_string();
+    chats.push_back(*chat);
+    expect_incoming_channel(users_[i], *chat, name);
+  }
+  ASSERT_TRUE(wait_subscribers(2)) << "the bot's on_channel_subscriber did not fire twice";
+  {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> addrs = {subscribers_[0].addr, subscribers_[1].addr};
+    std::sort(addrs.begin(), addrs.end());
+    std::vector<std::string> want = {users_[0].addr(), users_[1].addr()};
+    std::sort(want.begin(), want.end());
+    EXPECT_EQ(addrs, want);
+    EXPECT_EQ(subscribers_[0].chat, *channel);
+    EXPECT_TRUE(subscribers_[0].subscribed);
+  }
+  auto subs = on_bot([&] { return bot_->channel_subscribers(*channel); });
+  ASSERT_TRUE(subs) << subs.error().to_string();
+  EXPECT_EQ(subs->size(), 2U);
+
+  // A text post reaches both readers in their channel chat.
+  const std::string first = "First post 📰 — Grüße an alle Abonnenten";
+  auto sent = on_bot([&] { return bot_->send_text(*channel, first); });
+  ASSERT_TRUE(sent) << sent.error().to_string();
+  for (std::size_t i = 0; i < users_.size(); ++i) {
+    auto msg = expect_post(users_[i], chats[i], first);
+    EXPECT_EQ(msg.at("text"), json::value(first));
+    expect_incoming_channel(users_[i], chats[i], name);
+  }
+
+  // A file post: caption and bytes arrive intact.
+  fs::path dir = fs::path(DCBOT_BINARY_DIR) / "channel-interop" / "files";
+  fs::create_directories(dir);
+  fs::path path = dir / "bulletin-ß.bin";
+  std::string content(20 * 1024, '\0');
+  for (std::size_t i = 0; i < content.size(); ++i) {
+    content[i] = static_cast<char>((i * 37 + i / 11) & 0xff);
+  }
+  std::ofstream(path, std::ios::binary) << content;
+  sent = on_bot([&] { return bot_->send_file(*channel, path, "the bulletin"); });
+  ASSERT_TRUE(sent) << sent.error().to_string();
+  for (std::size_t i = 0; i < users_.size(); ++i) {
+    auto msg = expect_post(users_[i], chats[i], "the bulletin");
+    if (msg.empty()) {
+      continue;
+    }
+    EXPECT_EQ(msg.at("fileName"), "bulletin-ß.bin");
+    ASSERT_TRUE(msg.at("file").is_string());
+    EXPECT_EQ(read_file(std::string(msg.at("file").as_string())), content);
+  }
+}
+
+}  // namespace
+}  // namespace dcbot
