@@ -3,6 +3,7 @@
 // two real-core users join by the channel's invite link (one v3, one legacy) and receive its
 // posts, text and file, in an incoming channel chat (chatType InBroadcast, read-only, encrypted).
 // The bot runs in-process on its own io thread, as in echo_bot_test.cpp.
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -24,6 +25,7 @@
 
 #include "dcbot/bot.h"
 #include "runtime/bot.h"
+#include "store/chats.h"
 
 #include "support/relay_env.h"
 #include "support/rpc_peer.h"
@@ -71,6 +73,13 @@ class ChannelInterop : public ::testing::Test {
     auto bot = runtime::open_bot(io_.get_executor(), o);
     ASSERT_TRUE(bot) << bot.error().to_string();
     bot_ = std::move(*bot);
+    bot_->on_message([this](MessageEvent ev) {
+      {
+        std::lock_guard lock(mutex_);
+        messages_.push_back(ev.data());
+      }
+      cv_.notify_all();
+    });
     bot_->on_channel_subscriber([this](ChannelSubscriberEvent ev) {
       {
         std::lock_guard lock(mutex_);
@@ -117,6 +126,60 @@ class ChannelInterop : public ::testing::Test {
     return promise.get_future().get();
   }
 
+  // Creates the bot's channel and lets every user join it (the first by the v3 link, the others
+  // by the legacy one); starts the bot. Returns the users' channel chat ids.
+  std::vector<std::uint32_t> all_join(const std::string& name, ChatId& channel) {
+    std::vector<std::uint32_t> chats;
+    auto created = bot_->create_channel(name);  // Before start_bot(): still on this thread.
+    EXPECT_TRUE(created) << created.error().to_string();
+    if (!created) {
+      return chats;
+    }
+    channel = *created;
+    auto link = bot_->channel_invite_link(channel);
+    auto legacy_link = bot_->channel_invite_link(channel, /*legacy=*/true);
+    EXPECT_TRUE(link && legacy_link);
+    if (!link || !legacy_link) {
+      return chats;
+    }
+    start_bot();
+    for (std::size_t i = 0; i < users_.size(); ++i) {
+      auto chat = users_[i].secure_join(i == 0 ? *link : *legacy_link);
+      EXPECT_TRUE(chat) << chat.error().to_string();
+      auto done = users_[i].wait_securejoin_joiner_done(90s);
+      EXPECT_TRUE(done) << done.error().to_string();
+      if (!chat || !done) {
+        return {};
+      }
+      chats.push_back(*chat);
+    }
+    EXPECT_TRUE(wait_subscribers(users_.size()));
+    return chats;
+  }
+
+  std::string subscriber_fpr(const std::string& addr) {
+    std::lock_guard lock(mutex_);
+    for (const auto& ev : subscribers_) {
+      if (ev.addr == addr && ev.subscribed) {
+        return ev.fingerprint;
+      }
+    }
+    return {};
+  }
+
+  // Polls the core until `done` holds for the chat (membership changes emit no dedicated event).
+  bool wait_chat(PeerAccount& user, std::uint32_t chat_id,
+                 const std::function<bool(const json::object&)>& done) {
+    for (int i = 0; i < 180; ++i) {
+      auto chat = user.get_chat(chat_id);
+      if (chat && done(*chat)) {
+        return true;
+      }
+      std::this_thread::sleep_for(500ms);
+    }
+    return false;
+  }
+
   bool wait_subscribers(std::size_t n) {
     std::unique_lock lock(mutex_);
     return cv_.wait_for(lock, 90s, [&] { return subscribers_.size() >= n; });
@@ -160,6 +223,7 @@ class ChannelInterop : public ::testing::Test {
   std::mutex mutex_;
   std::condition_variable cv_;
   std::vector<ChannelSubscriberEvent> subscribers_;
+  std::vector<MessageData> messages_;
 };
 
 TEST_F(ChannelInterop, TwoCoreUsersJoinByLinkAndReceivePosts) {
@@ -233,6 +297,90 @@ TEST_F(ChannelInterop, TwoCoreUsersJoinByLinkAndReceivePosts) {
     ASSERT_TRUE(msg.at("file").is_string());
     EXPECT_EQ(read_file(std::string(msg.at("file").as_string())), content);
   }
+}
+
+TEST_F(ChannelInterop, ReaderLeavesAndTheBotRemovesTheOther) {
+  ChatId channel = 0;
+  auto chats = all_join("Leaving News", channel);
+  ASSERT_EQ(chats.size(), 2U);
+  const std::string second_fpr = subscriber_fpr(users_[1].addr());
+  ASSERT_FALSE(second_fpr.empty());
+
+  // Reader 1 leaves (the core tells the owner only): the bot sees it and drops the reader.
+  auto left = users_[0].call("leave_group", {chats[0]});
+  ASSERT_TRUE(left) << left.error().to_string();
+  ASSERT_TRUE(wait_subscribers(3)) << "no event for the reader who left";
+  {
+    std::lock_guard lock(mutex_);
+    EXPECT_EQ(subscribers_[2].addr, users_[0].addr());
+    EXPECT_FALSE(subscribers_[2].subscribed);
+    EXPECT_EQ(subscribers_[2].chat, channel);
+  }
+  auto subs = on_bot([&] { return bot_->channel_subscribers(channel); });
+  ASSERT_TRUE(subs) << subs.error().to_string();
+  EXPECT_EQ(*subs, std::vector<std::string>{second_fpr});
+
+  // The bot removes reader 2: the core leaves the channel chat; nobody is left to post to.
+  auto removed = on_bot([&] { return bot_->remove_channel_subscriber(channel, second_fpr); });
+  ASSERT_TRUE(removed) << removed.error().to_string();
+  EXPECT_TRUE(wait_chat(users_[1], chats[1], [](const json::object& chat) {
+    return chat.at("selfInGroup") == false;
+  })) << "the core still counts itself a subscriber";
+  subs = on_bot([&] { return bot_->channel_subscribers(channel); });
+  ASSERT_TRUE(subs);
+  EXPECT_TRUE(subs->empty());
+  auto post = on_bot([&] { return bot_->send_text(channel, "anyone?"); });
+  ASSERT_FALSE(post);
+  EXPECT_EQ(post.error().code, Errc::InvalidArgument);
+}
+
+TEST_F(ChannelInterop, BotJoinsACoreChannelAndReadsItsPosts) {
+  PeerAccount& owner = users_[0];
+  auto core_channel = owner.call("create_broadcast", {"Core Channel ✓"});
+  ASSERT_TRUE(core_channel) << core_channel.error().to_string();
+  const auto core_chat = core_channel->to_number<std::uint32_t>();
+  auto link = owner.securejoin_qr(core_chat);
+  ASSERT_TRUE(link) << link.error().to_string();
+  EXPECT_NE(link->find("&b="), std::string::npos);
+  auto bot_chat = bot_->join(*link);  // Queued before the engine runs, as `dcbot join` does.
+  ASSERT_TRUE(bot_chat) << bot_chat.error().to_string();
+  start_bot();
+  auto done = owner.wait_securejoin_inviter_done(90s);
+  ASSERT_TRUE(done) << done.error().to_string();
+  // The relay may deliver the owner's first post before its member-added mail, and a post
+  // without the secret can never be read: wait until the bot holds the secret.
+  bool joined = false;
+  for (int i = 0; i < 180 && !joined; ++i) {
+    joined = on_bot([&] {
+      auto chat = store::Chats(bot_->impl().engine->db()).get(*bot_chat);
+      return chat && *chat && !(*chat)->has_left;
+    });
+    if (!joined) {
+      std::this_thread::sleep_for(500ms);
+    }
+  }
+  ASSERT_TRUE(joined) << "the bot never received the owner's member-added mail";
+  auto members = owner.get_chat_contacts(core_chat);
+  ASSERT_TRUE(members) << members.error().to_string();
+  EXPECT_EQ(members->size(), 1U);
+
+  const std::string text = "Core post ✓ für den Bot";
+  auto sent = owner.send_text(core_chat, text);
+  ASSERT_TRUE(sent) << sent.error().to_string();
+  std::unique_lock lock(mutex_);
+  ASSERT_TRUE(cv_.wait_for(lock, 90s, [&] {
+    return std::any_of(messages_.begin(), messages_.end(),
+                       [&](const MessageData& m) { return m.text == text; });
+  })) << "the bot did not receive the core's channel post";
+  const auto it = std::find_if(messages_.begin(), messages_.end(),
+                               [&](const MessageData& m) { return m.text == text; });
+  EXPECT_EQ(it->chat, *bot_chat);
+  EXPECT_EQ(it->sender.addr, owner.addr());
+  lock.unlock();
+  // The channel is read-only for the bot.
+  auto reply = on_bot([&] { return bot_->send_text(*bot_chat, "may I?"); });
+  ASSERT_FALSE(reply);
+  EXPECT_EQ(reply.error().code, Errc::Unsupported);
 }
 
 }  // namespace
