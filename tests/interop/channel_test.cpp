@@ -80,6 +80,13 @@ class ChannelInterop : public ::testing::Test {
       }
       cv_.notify_all();
     });
+    bot_->on_reaction([this](ReactionEvent ev) {
+      {
+        std::lock_guard lock(mutex_);
+        reactions_.push_back(std::move(ev));
+      }
+      cv_.notify_all();
+    });
     bot_->on_channel_subscriber([this](ChannelSubscriberEvent ev) {
       {
         std::lock_guard lock(mutex_);
@@ -224,6 +231,7 @@ class ChannelInterop : public ::testing::Test {
   std::condition_variable cv_;
   std::vector<ChannelSubscriberEvent> subscribers_;
   std::vector<MessageData> messages_;
+  std::vector<ReactionEvent> reactions_;
 };
 
 TEST_F(ChannelInterop, TwoCoreUsersJoinByLinkAndReceivePosts) {
@@ -271,10 +279,28 @@ TEST_F(ChannelInterop, TwoCoreUsersJoinByLinkAndReceivePosts) {
   const std::string first = "First post 📰 — Grüße an alle Abonnenten";
   auto sent = on_bot([&] { return bot_->send_text(*channel, first); });
   ASSERT_TRUE(sent) << sent.error().to_string();
+  std::uint32_t first_id = 0;
   for (std::size_t i = 0; i < users_.size(); ++i) {
     auto msg = expect_post(users_[i], chats[i], first);
+    ASSERT_FALSE(msg.empty());
     EXPECT_EQ(msg.at("text"), json::value(first));
     expect_incoming_channel(users_[i], chats[i], name);
+    if (i == 0) {
+      first_id = msg.at("id").to_number<std::uint32_t>();
+    }
+  }
+
+  // A reader's reaction goes to the owner only, and reaches on_reaction in the channel's chat.
+  const std::string reader_fpr = subscriber_fpr(users_[0].addr());
+  auto reacted = users_[0].send_reaction(first_id, {"\U0001F44D"});
+  ASSERT_TRUE(reacted) << reacted.error().to_string();
+  {
+    std::unique_lock lock(mutex_);
+    ASSERT_TRUE(cv_.wait_for(lock, 90s, [&] { return !reactions_.empty(); }))
+        << "the reader's reaction did not reach the bot";
+    EXPECT_EQ(reactions_[0].chat, *channel);
+    EXPECT_EQ(reactions_[0].emoji, "\U0001F44D");
+    EXPECT_EQ(reactions_[0].sender_fingerprint, reader_fpr);
   }
 
   // A file post: caption and bytes arrive intact.
