@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,8 +16,12 @@
 #include "chat/schema.h"
 #include "crypto/random.h"
 #include "mime/builder.h"
+#include "mime/date.h"
 #include "mime/header.h"
+#include "pgp/armor.h"
+#include "pgp/message.h"
 #include "store/contacts.h"
+#include "store/messages.h"
 #include "store/runtime_tables.h"
 
 // PROTOCOL.md §4.4 (broadcast channels), §1.4 (the symmetric layer of posts), §5.1 (channel
@@ -35,6 +40,21 @@ CREATE TABLE chat_channel_secrets (
   secret  TEXT NOT NULL
 );
 )sql";
+
+// The last posts of our channels as signed-over inner MIME, resent to new subscribers.
+constexpr std::string_view kStep2 = R"sql(
+CREATE TABLE chat_channel_posts (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  chat_id    INTEGER NOT NULL,
+  rfc724_mid TEXT NOT NULL,
+  inner      BLOB NOT NULL,
+  created    INTEGER NOT NULL
+);
+CREATE INDEX chat_channel_posts_chat ON chat_channel_posts(chat_id, id);
+)sql";
+
+// §3.1: the outer Date is now minus up to 6 days.
+constexpr std::uint64_t kMaxOuterDateSkew = 6 * 24 * 3600;
 
 // core create_broadcast_secret: 264 random bits, cut to 43 base64 characters.
 constexpr std::size_t kSecretBytes = 33;
@@ -160,6 +180,66 @@ Account::Draft system_draft(std::int64_t chat_id, std::string text, std::string_
   d.text = std::move(text);
   d.group_first_fpr = std::string(to_fpr);
   return d;
+}
+
+void random_fill(std::span<std::uint8_t> out) {
+  crypto::fill_random(out);
+}
+
+std::int64_t random_outer_date(std::int64_t now) {
+  std::array<std::uint8_t, 8> b{};
+  crypto::fill_random(b);
+  std::uint64_t v = 0;
+  for (const auto x : b) {
+    v = (v << 8U) | x;
+  }
+  return now - static_cast<std::int64_t>(v % (kMaxOuterDateSkew + 1));
+}
+
+// core add_contact_to_chat_ext -> resend_msgs_ext(to_fingerprint): the last posts go to the new
+// subscriber only, asymmetric, under their original Message-ID and Date. Posts deleted since
+// (no `messages` row any more) are skipped.
+Result<void> resend_posts(Account& account, std::int64_t chat_id, const pgp::Certificate& cert,
+                          const std::string& addr, std::int64_t now, Effects& fx) {
+  store::Db& db = account.db();
+  DCBOT_TRY(auto stmt, db.cached("SELECT rfc724_mid, inner FROM chat_channel_posts WHERE "
+                                 "chat_id = ? ORDER BY id"));
+  DCBOT_TRY(stmt->bind_all(chat_id));
+  std::vector<std::pair<std::string, Bytes>> posts;
+  for (;;) {
+    DCBOT_TRY(auto step, stmt->step());
+    if (step != store::Step::Row) {
+      break;
+    }
+    posts.emplace_back(stmt->column_text(0), stmt->column_blob(1));
+  }
+  stmt->reset();
+  store::Messages messages(db);
+  const pgp::Certificate* keys[] = {&cert};
+  for (auto& [mid, inner] : posts) {
+    DCBOT_TRY(auto row, messages.find_by_mid(mid));
+    if (!row) {
+      continue;
+    }
+    pgp::EncryptOptions options;
+    options.compress = true;
+    options.now = static_cast<std::uint32_t>(now);
+    DCBOT_TRY(auto encrypted, pgp::encrypt(inner, account.key(), keys, options));
+    mime::OuterHeaders outer;
+    outer.from_addr = account.profile().addr;
+    outer.date = random_outer_date(now);
+    outer.message_id = mid;
+    OutgoingMail mail;
+    mail.chat_id = chat_id;
+    mail.envelope_from = account.profile().addr;
+    mail.recipients = relay_addresses(cert, addr);
+    mail.rfc724_mid = mid;
+    mail.raw = to_bytes(mime::build_encrypted_message(
+        outer, pgp::armor_encode(encrypted, pgp::ArmorKind::Message, pgp::LineEnding::Crlf),
+        mime::make_boundary(random_fill)));
+    fx.outgoing.push_back(std::move(mail));
+  }
+  return {};
 }
 
 // ---- Receiving
@@ -342,7 +422,7 @@ Result<std::int64_t> Receiver::as_subscriber(store::Chat& chat) {
 }  // namespace
 
 Result<void> ensure_channel_schema(store::Db& db) {
-  constexpr std::string_view kSteps[] = {kStep1};
+  constexpr std::string_view kSteps[] = {kStep1, kStep2};
   return apply_schema_steps(db, kVersionKey, kSteps, "channel");
 }
 
@@ -430,6 +510,22 @@ Result<std::int64_t> create_channel(Account& account, std::string_view name, std
     DCBOT_TRY(store_secret(db, chat.id, generate_channel_secret()));
     return chat.id;
   });
+}
+
+Result<void> remember_channel_post(store::Db& db, std::int64_t chat_id, std::string_view rfc724_mid,
+                                   ByteView inner, std::int64_t now) {
+  if (inner.size() > kResendMaxBytes) {
+    return {};
+  }
+  DCBOT_TRY(auto add, db.cached("INSERT INTO chat_channel_posts(chat_id, rfc724_mid, inner, "
+                                "created) VALUES(?, ?, ?, ?)"));
+  DCBOT_TRY(add->bind_all(chat_id, rfc724_mid, inner, now));
+  DCBOT_TRY(add->run());
+  DCBOT_TRY(auto prune,
+            db.cached("DELETE FROM chat_channel_posts WHERE chat_id = ? AND id NOT IN (SELECT id "
+                      "FROM chat_channel_posts WHERE chat_id = ? ORDER BY id DESC LIMIT ?)"));
+  DCBOT_TRY(prune->bind_all(chat_id, chat_id, static_cast<std::int64_t>(kResendPosts)));
+  return prune->run();
 }
 
 Result<std::optional<std::string>> channel_secret(store::Db& db, std::int64_t chat_id) {
@@ -532,6 +628,8 @@ Result<std::int64_t> add_channel_subscriber(Account& account, std::string_view c
   d.headers.push_back({"Chat-Broadcast-Secret", *secret});
   DCBOT_TRY(auto mail, account.build(d));
   fx.outgoing.push_back(std::move(mail));
+  DCBOT_TRY(resend_posts(account, chat->id, *account.contact_certificate(std::string(fpr)),
+                         contact->addr, now, fx));
   if (fresh) {
     fx.events.emplace_back(ChannelSubscriberEvent{chat->id, std::string(fpr), contact->addr, true});
   }

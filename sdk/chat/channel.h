@@ -80,8 +80,9 @@ Result<std::vector<std::string>> channel_subscribers(Account& account, std::int6
 
 // The owner's last SecureJoin step (§4.4, §5.2 step 5): makes the verified joiner `fpr` a
 // subscriber of the channel `channel_id` and puts the member-added mail (to the joiner only, with
-// the secret and gossip of the joiner's key) into fx.outgoing, plus a ChannelSubscriberEvent.
-// Like the core, a repeated join sends the member-added mail again. Returns the chat id.
+// the secret and gossip of the joiner's key) into fx.outgoing, followed by the channel's last
+// posts (remember_channel_post), plus a ChannelSubscriberEvent. Like the core, a repeated join
+// sends the member-added mail and the posts again. Returns the chat id.
 // Errc::NotFound if we own no such channel.
 Result<std::int64_t> add_channel_subscriber(Account& account, std::string_view channel_id,
                                             std::string_view fpr, std::int64_t now, Effects& fx);
@@ -101,6 +102,16 @@ Result<OutgoingMail> build_remove_subscriber(Account& account, std::int64_t chat
 // Errc::Unsupported for a channel we subscribe to (read-only).
 Result<GroupEnvelope> channel_envelope(Account& account, const store::Chat& chat,
                                        const Account::Draft& draft);
+
+// core N_MSGS_TO_NEW_BROADCAST_MEMBER: a new subscriber gets the last 10 posts again (asymmetric,
+// to them only, original Message-ID). Posts larger than kResendMaxBytes are not kept for that.
+inline constexpr std::size_t kResendPosts = 10;
+inline constexpr std::size_t kResendMaxBytes = 8u * 1024u * 1024u;
+
+// Keeps a post's signed-over inner MIME (Account::build calls it for every channel post) for
+// resending to new subscribers; only the newest kResendPosts per channel are kept.
+Result<void> remember_channel_post(store::Db& db, std::int64_t chat_id, std::string_view rfc724_mid,
+                                   ByteView inner, std::int64_t now);
 
 // ---- Subscriber
 

@@ -104,7 +104,8 @@ class Channels : public ::testing::Test {
 
   // `joiner` scans the owner's channel link and every mail is delivered; returns the
   // member-added mail and the joiner's channel chat id.
-  std::int64_t join(Peer& joiner, bool legacy, OutgoingMail* member_added = nullptr) {
+  std::int64_t join(Peer& joiner, bool legacy, OutgoingMail* member_added = nullptr,
+                    std::vector<OutgoingMail>* resent = nullptr) {
     InviteLinkOptions options;
     options.legacy = legacy;
     const std::string link =
@@ -131,7 +132,15 @@ class Channels : public ::testing::Test {
       EXPECT_EQ(sub->fingerprint, joiner->fingerprint());
       EXPECT_TRUE(sub->subscribed);
     }
-    const OutgoingMail added = only_mail(fx);
+    // The member-added mail first, then the channel's last posts again (resent).
+    EXPECT_GE(fx.outgoing.size(), 1u) << fx.dropped;
+    if (fx.outgoing.empty()) {
+      return 0;
+    }
+    const OutgoingMail added = fx.outgoing.front();
+    if (resent != nullptr) {
+      resent->assign(fx.outgoing.begin() + 1, fx.outgoing.end());
+    }
     // §4.4: only the new subscriber gets it.
     EXPECT_EQ(added.recipients, std::vector<std::string>{joiner->profile().addr});
     if (member_added != nullptr) {
@@ -271,6 +280,48 @@ TEST_F(Channels, TwoSubscribersReadSymmetricPosts) {
   SendOptions reply;
   reply.now = kNow + 80;
   EXPECT_EQ(bob_->build_text(bob_chat, "can I?", reply).error().code, Errc::Unsupported);
+}
+
+TEST_F(Channels, NewSubscriberGetsTheLastTenPostsAgain) {
+  join(bob_, false);
+  std::vector<OutgoingMail> posts;
+  for (int i = 0; i < 12; ++i) {
+    SendOptions options;
+    options.now = kNow + 60 + i;
+    posts.push_back(owner_->build_text(channel_, "post " + std::to_string(i), options).value());
+  }
+  // Deleted for everyone: not resent.
+  owner_->build_delete(channel_, posts[5].rfc724_mid, kNow + 80).value();
+  std::vector<OutgoingMail> resent;
+  const auto carol_chat = join(carol_, false, nullptr, &resent);
+  ASSERT_EQ(resent.size(), 9u);  // Posts 2..11 without 5.
+  std::size_t k = 0;
+  for (int i = 2; i < 12; ++i) {
+    if (i == 5) {
+      continue;
+    }
+    const auto& mail = resent[k++];
+    EXPECT_EQ(mail.rfc724_mid, posts[static_cast<std::size_t>(i)].rfc724_mid);
+    EXPECT_EQ(mail.recipients, std::vector<std::string>{carol_->profile().addr});
+    const Opened o = open_mail(mail, &carol_->key());
+    EXPECT_FALSE(o.symmetric);  // To the new subscriber only, asymmetric.
+    EXPECT_EQ(o.signatures, 1u);
+    // Carol reads it; the original Message-ID, text and channel.
+    auto fx = pass(mail, carol_, kNow + 100);
+    const auto* msg = find_event<MessageEvent>(fx);
+    ASSERT_NE(msg, nullptr) << fx.dropped;
+    EXPECT_EQ(msg->text, "post " + std::to_string(i));
+    EXPECT_EQ(msg->chat_id, carol_chat);
+    EXPECT_EQ(msg->rfc724_mid, mail.rfc724_mid);
+  }
+  // A repeated join resends them; Carol already has them and drops the copies as duplicates.
+  const std::string link = make_channel_invite_link(*owner_.account, channel_, kNow).value();
+  auto start = start_join(*carol_.account, link, kNow + 200).value();
+  auto fx = pass(only_mail(start.effects), owner_, kNow + 201);
+  fx = pass(only_mail(fx), carol_, kNow + 202);
+  fx = pass(only_mail(fx), owner_, kNow + 203);
+  ASSERT_EQ(fx.outgoing.size(), 10u);
+  EXPECT_EQ(pass(fx.outgoing.back(), carol_, kNow + 204).dropped, "duplicate message-id");
 }
 
 TEST_F(Channels, PostingWithoutSubscribersFails) {

@@ -276,6 +276,10 @@ Result<OutgoingMail> Account::build(const Draft& d) {
       mime::build_encrypted_message(outer, armored, mime::make_boundary(random_fill));
   mail.raw = to_bytes(raw);
 
+  if (!env.password.empty() && !d.hidden) {
+    // A channel post: kept for resending to new subscribers (channel.cpp, core 2.50).
+    DCBOT_TRY(remember_channel_post(*db_, d.chat_id, mail.rfc724_mid, as_bytes(inner), d.now));
+  }
   if (!d.hidden) {
     store::Message row;
     row.chat_id = d.chat_id;
