@@ -244,6 +244,15 @@ Result<void> resend_posts(Account& account, std::int64_t chat_id, const pgp::Cer
 
 // ---- Receiving
 
+bool is_reaction(const mime::Part& inner) {
+  auto reaction = [](const mime::Part& p) {
+    return p.disposition && mime::iequals(p.disposition->kind, "reaction");
+  };
+  return reaction(inner)
+         || (inner.is_multipart()
+             && std::any_of(inner.children.begin(), inner.children.end(), reaction));
+}
+
 class Receiver {
  public:
   Receiver(Account& account, const IncomingMail& mail, Effects& fx)
@@ -319,6 +328,12 @@ Result<std::int64_t> Receiver::as_owner(store::Chat& chat) {
   if (h_.has("Chat-Group-Member-Removed") || h_.has("Chat-Group-Member-Added")
       || h_.has("Chat-Group-Member-Removed-Fpr") || h_.has("Chat-Group-Member-Added-Fpr")) {
     return drop("channel change from a subscriber ignored");
+  }
+  // Subscribers only react (§3.6: a text/plain with `Content-Disposition: reaction`). Anything
+  // else would reach the bot's message handlers in the channel's chat, where a reply goes to
+  // every subscriber: the core's apps cannot send it, so it is dropped.
+  if (!is_reaction(*mail_.inner)) {
+    return drop("channel: message from a subscriber ignored (channels are one-way)");
   }
   return chat.id;
 }

@@ -12,6 +12,7 @@
 #include "chat/invite.h"
 #include "chat/securejoin.h"
 #include "chat/test_loop.h"
+#include "mime/builder.h"
 #include "mime/parser.h"
 #include "pgp/armor.h"
 #include "pgp/message.h"
@@ -322,6 +323,62 @@ TEST_F(Channels, NewSubscriberGetsTheLastTenPostsAgain) {
   fx = pass(only_mail(fx), owner_, kNow + 203);
   ASSERT_EQ(fx.outgoing.size(), 10u);
   EXPECT_EQ(pass(fx.outgoing.back(), carol_, kNow + 204).dropped, "duplicate message-id");
+}
+
+// What a subscriber's app sends to the owner (core: asymmetric, to the owner only, with the
+// channel's Chat-List-ID): a reaction, a leave; a plain text is refused.
+TEST_F(Channels, OwnerTakesReactionsAndLeavesFromSubscribersOnly) {
+  join(bob_, false);
+  SendOptions options;
+  options.now = kNow + 60;
+  const auto post = owner_->build_text(channel_, "react to me", options).value();
+  pass(post, bob_, kNow + 61);
+  const auto to_owner = bob_->single_chat(owner_->fingerprint(), kNow).value();
+  const std::string list_id = "Daily News <" + chat_of(owner_, channel_).grpid + ">";
+  auto draft = [&](std::int64_t now) {
+    Account::Draft d;
+    d.chat_id = to_owner;
+    d.now = now;
+    d.hidden = true;
+    d.headers.push_back({"Chat-List-ID", list_id});
+    return d;
+  };
+
+  auto text = draft(kNow + 70);
+  text.root = mime::text_part("hello owner");
+  auto fx = pass(bob_->build(text).value(), owner_, kNow + 71);
+  EXPECT_EQ(fx.dropped, "channel: message from a subscriber ignored (channels are one-way)");
+  EXPECT_TRUE(fx.events.empty());
+
+  auto reaction = draft(kNow + 72);
+  reaction.root = mime::text_part("\U0001F44D");
+  reaction.leading_headers.push_back({"Content-Disposition", "reaction"});
+  reaction.in_reply_to = post.rfc724_mid;
+  fx = pass(bob_->build(reaction).value(), owner_, kNow + 73);
+  const auto* r = find_event<ReactionEvent>(fx);
+  ASSERT_NE(r, nullptr) << fx.dropped;
+  EXPECT_EQ(r->chat_id, channel_);
+  EXPECT_EQ(r->target_mid, post.rfc724_mid);
+  EXPECT_EQ(r->sender_fpr, bob_->fingerprint());
+
+  // Carol is no subscriber: her reaction is refused.
+  const auto carol_to_owner = testing::introduce(carol_, owner_, kNow);
+  auto foreign = reaction;
+  foreign.chat_id = carol_to_owner;
+  fx = pass(carol_->build(foreign).value(), owner_, kNow + 74);
+  EXPECT_EQ(fx.dropped, "channel message from a non-subscriber");
+
+  auto leave = draft(kNow + 75);
+  leave.root = mime::text_part("You left the channel.");
+  leave.headers.push_back({"Chat-Group-Member-Removed", bob_->profile().addr});
+  leave.headers.push_back({"Chat-Group-Member-Removed-Fpr", bob_->fingerprint()});
+  fx = pass(bob_->build(leave).value(), owner_, kNow + 76);
+  EXPECT_EQ(fx.dropped, "channel system message: subscriber left");
+  const auto* left = find_event<ChannelSubscriberEvent>(fx);
+  ASSERT_NE(left, nullptr);
+  EXPECT_FALSE(left->subscribed);
+  EXPECT_EQ(left->fingerprint, bob_->fingerprint());
+  EXPECT_TRUE(channel_subscribers(*owner_.account, channel_).value().empty());
 }
 
 TEST_F(Channels, PostingWithoutSubscribersFails) {
