@@ -152,7 +152,8 @@ class Account {
   // Builders (PROTOCOL.md §3.1, §3.2). Each writes the `messages` row (state OutPending; none for
   // hidden reactions/deletes) and returns the finished mail; queue() puts it in the outbox.
   // Errc::NotFound for an unknown chat or target, Errc::InvalidArgument for a chat without a
-  // member key (or a group we are not a member of), Errc::Unsupported for channels.
+  // member key (or a group we are not a member of, or a channel without subscribers),
+  // Errc::Unsupported for a channel we subscribe to (read-only).
   Result<OutgoingMail> build_text(std::int64_t chat_id, std::string_view text, SendOptions options);
   Result<OutgoingMail> build_reaction(std::int64_t chat_id, std::string_view target_mid,
                                       std::string_view emoji, std::int64_t now);

@@ -145,10 +145,32 @@ struct WebxdcUpdateEvent {
   std::int64_t timestamp = 0;
 };
 
+// Broadcast channels (chat/channel.h, PROTOCOL.md §4.4).
+
+// Owner side: a contact subscribed to one of our channels through its invite link
+// (`subscribed`), or left it.
+struct ChannelSubscriberEvent {
+  std::int64_t chat_id = 0;
+  std::string fingerprint;
+  std::string addr;
+  bool subscribed = true;
+};
+
+// Subscriber side: the owner's member-added arrived and we receive the channel's posts
+// (`joined`), or the owner removed us.
+struct ChannelJoinedEvent {
+  std::int64_t chat_id = 0;
+  std::string channel_id;
+  std::string name;
+  std::string owner_fpr;
+  bool joined = true;
+};
+
 using Event =
     std::variant<MessageEvent, ReactionEvent, EditEvent, DeleteEvent, ContactVerifiedEvent,
                  GroupJoinedEvent, MemberAddedEvent, MemberRemovedEvent, GroupRemovedEvent,
-                 GroupRenamedEvent, GroupAvatarEvent, WebxdcUpdateEvent>;
+                 GroupRenamedEvent, GroupAvatarEvent, WebxdcUpdateEvent, ChannelSubscriberEvent,
+                 ChannelJoinedEvent>;
 
 // A finished outgoing mail: what the outbox row and the SMTP transaction need.
 struct OutgoingMail {

@@ -342,8 +342,8 @@ Result<std::int64_t> Receiver::run() {
   }
   const auto grpid = h_.value("Chat-Group-ID");
   if (!grpid) {
-    // TODO(#7): broadcast channels (Chat-List-ID, §4.4).
-    fx_.dropped = "channel message: channels not supported yet";
+    // Broadcast channels (Chat-List-ID, §4.4) are chat/channel.h's (install_channels).
+    fx_.dropped = "channel message: no channel handler";
     return 0;
   }
   if (!is_valid_token(*grpid)) {

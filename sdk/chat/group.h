@@ -91,6 +91,8 @@ struct GroupEnvelope {
   std::vector<mime::HeaderField> headers;   // Chat-Group-ID, -Name, -Name-Timestamp.
   std::vector<mime::HeaderField> trailing;  // Autocrypt-Gossip.
   std::string subject;                      // The group name.
+  // Channel posts (channel.h): encrypt symmetrically with this secret instead of to `certs`.
+  std::string password;
 };
 
 // Errc::InvalidArgument when we are not a member (except for our own leave mail) or the mail

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "chat/autocrypt.h"
+#include "chat/channel.h"
 #include "chat/contacts.h"
 #include "crypto/random.h"
 #include "mime/address.h"
@@ -229,8 +230,8 @@ OutgoingMail build_legacy_request(Account& account, const Invite& invite, std::i
       {"Autocrypt",
        mime::autocrypt_value(mime::to_lower(me.addr), account.key().certificate().serialize())},
   };
-  // §5.3: vg-request for a group link, same shape.
-  const std::string step = invite.kind == InviteKind::Group ? "vg-request" : "vc-request";
+  // §5.3: vg-request for a group or channel link (core bob.rs), same shape.
+  const std::string step = invite.kind != InviteKind::Contact ? "vg-request" : "vc-request";
   std::vector<mime::Entity> children;
   children.push_back(mime::text_part("Secure-Join: " + step));
   mime::Entity root =
@@ -329,26 +330,6 @@ bool has_self_gossip(Account& account, const IncomingMail& mail) {
     }
   }
   return false;
-}
-
-// §1.4: a symmetric mail must have been encrypted with the secret of the step it claims; the
-// engine tried all our passwords, so decrypt once more with only the expected one.
-bool encrypted_with(const IncomingMail& mail, const std::string& password) {
-  if (!mail.symmetric || mail.outer == nullptr) {
-    return false;
-  }
-  auto enc = mime::encrypted_parts(*mail.outer);
-  if (!enc) {
-    return false;
-  }
-  auto armored = pgp::armor_decode(to_string(enc->payload->body));
-  if (!armored || armored->kind != pgp::ArmorKind::Message) {
-    return false;
-  }
-  const std::string passwords[] = {password};
-  auto decrypted = pgp::decrypt(armored->data, std::span<const pgp::SecretKey* const>(), passwords,
-                                std::span<const pgp::Certificate* const>());
-  return decrypted && decrypted->was_symmetric;
 }
 
 std::string header(const IncomingMail& mail, std::string_view name) {
@@ -453,7 +434,7 @@ Result<bool> on_request_pubkey(Account& account, const IncomingMail& mail, Effec
     return ignore(fx, "vc-request-pubkey: unknown auth");
   }
   const std::string password = v3_password(account.fingerprint(), auth);
-  if (!encrypted_with(mail, password)) {
+  if (!encrypted_with_password(mail, password)) {
     return ignore(fx, "vc-request-pubkey: not encrypted with its auth token");
   }
   store::Contacts contacts(account.db());
@@ -543,8 +524,9 @@ Result<OutgoingMail> build_request_with_auth(Account& account, const PendingJoin
       {"Secure-Join-Auth", join.invite.auth},
       {"Secure-Join-Fingerprint", account.fingerprint()},
   };
-  const bool group = join.invite.kind == InviteKind::Group;
-  if (group) {
+  // Channel joins use the group step names too, without Secure-Join-Group (core bob.rs).
+  const bool group = join.invite.kind != InviteKind::Contact;
+  if (join.invite.kind == InviteKind::Group) {
     extra.push_back({"Secure-Join-Group", join.invite.grpid});  // Deprecated, still sent (§5.2).
   }
   const std::string name = contact.display_name.empty() ? join.invite.name : contact.display_name;
@@ -588,7 +570,8 @@ Result<bool> on_pubkey_or_auth_required(Account& account, const IncomingMail& ma
     }
     if (v3
         && (header(mail, "Secure-Join-Auth") != join.invite.auth
-            || !encrypted_with(mail, v3_password(join.invite.fingerprint, join.invite.auth)))) {
+            || !encrypted_with_password(mail,
+                                        v3_password(join.invite.fingerprint, join.invite.auth)))) {
       continue;
     }
     DCBOT_TRY(auto contact, inviter_contact(db, join.invite));
@@ -657,10 +640,13 @@ Result<void> on_group_member_added(Account& account, const IncomingMail& mail, E
     return {};  // Someone else joined: only a group message for us.
   }
   DCBOT_TRY(auto joins, load_pending(db, mail.signer_fpr));
-  const std::string grpid = header(mail, "Chat-Group-ID");
+  // A channel names itself in Chat-List-ID (§4.4), a group in Chat-Group-ID.
+  const bool channel = !mail.headers->has("Chat-Group-ID");
+  const std::string grpid =
+      channel ? channel_list_id(header(mail, "Chat-List-ID")) : header(mail, "Chat-Group-ID");
+  const InviteKind kind = channel ? InviteKind::Channel : InviteKind::Group;
   const auto it = std::find_if(joins.begin(), joins.end(), [&](const PendingJoin& j) {
-    return j.state == PendingState::AuthSent && j.invite.kind == InviteKind::Group
-           && j.invite.grpid == grpid;
+    return j.state == PendingState::AuthSent && j.invite.kind == kind && j.invite.grpid == grpid;
   });
   if (it == joins.end()) {
     return {};
@@ -683,6 +669,24 @@ Result<void> on_group_member_added(Account& account, const IncomingMail& mail, E
 }  // namespace
 
 // ---- Public API
+
+bool encrypted_with_password(const IncomingMail& mail, const std::string& password) {
+  if (!mail.symmetric || mail.outer == nullptr) {
+    return false;
+  }
+  auto enc = mime::encrypted_parts(*mail.outer);
+  if (!enc) {
+    return false;
+  }
+  auto armored = pgp::armor_decode(to_string(enc->payload->body));
+  if (!armored || armored->kind != pgp::ArmorKind::Message) {
+    return false;
+  }
+  const std::string passwords[] = {password};
+  auto decrypted = pgp::decrypt(armored->data, std::span<const pgp::SecretKey* const>(), passwords,
+                                std::span<const pgp::Certificate* const>());
+  return decrypted && decrypted->was_symmetric;
+}
 
 void install_securejoin(Hooks& hooks, store::Db& db, SecureJoinOptions options) {
   hooks.securejoin = [options](Account& account, const IncomingMail& mail, Effects& fx) {
@@ -767,9 +771,6 @@ Result<std::string> make_invite_link(Account& account, std::int64_t now,
 
 Result<JoinStart> start_join(Account& account, std::string_view link, std::int64_t now) {
   DCBOT_TRY(auto invite, parse_invite(link));
-  if (invite.kind == InviteKind::Channel) {
-    return make_error(Errc::Unsupported, "securejoin: join: channel joins not yet");
-  }
   if (!account.has_key()) {
     return make_error(Errc::InvalidArgument, "securejoin: join: account has no key");
   }
@@ -790,6 +791,10 @@ Result<JoinStart> start_join(Account& account, std::string_view link, std::int64
   PendingJoin join;
   join.invite = invite;
   join.chat_id = out.chat_id;
+  if (invite.kind == InviteKind::Channel) {
+    // The channel chat exists from now on (core bob.rs joining_chat_id), the inviter as owner.
+    DCBOT_TRY(out.chat_id, prepare_channel_join(account, invite, now));
+  }
   join.created = now;
   // §5.2 step 1: a known key whose relay notation lists every address of the link lets us skip
   // straight to vc-request-with-auth.

@@ -23,9 +23,9 @@
 // It plugs into chat::Account through Hooks (install_securejoin) and keeps its state in the store:
 // the tokens we handed out (`securejoin_tokens`) and the joins we started
 // (`securejoin_pending`, securejoin_schema.cpp). Sans-IO like the rest of `chat`: replies come
-// back as Effects::outgoing for the runtime to queue. Group joins (`vg-*`, both roles) share these
-// steps and end with the group's member-added mail (securejoin_group.cpp); channel joins are not
-// handled yet.
+// back as Effects::outgoing for the runtime to queue. Group and channel joins (`vg-*`, both
+// roles) share these steps and end with the group's member-added mail (securejoin_group.cpp) or
+// the channel's member-added mail to the new subscriber only (channel.cpp).
 namespace dcbot::chat {
 
 // PROTOCOL.md §5.1: an AUTH older than this still completes a join but no longer verifies.
@@ -61,7 +61,8 @@ Result<std::string> make_invite_link(Account& account, std::int64_t now,
 
 // The result of starting a join.
 struct JoinStart {
-  std::int64_t chat_id = 0;  // The 1:1 chat with the inviter.
+  // The 1:1 chat with the inviter; for a channel link the channel's chat (chat/channel.h).
+  std::int64_t chat_id = 0;
   // True if the inviter's key was already known with all the link's relays (§5.2 step 1): the
   // inviter is verified now and vc-request-with-auth is in `effects`.
   bool shortcut = false;
@@ -70,8 +71,8 @@ struct JoinStart {
 
 // Starts joining a 1:1 invite `link` (the bot scanned someone's link): records the pending join
 // and builds vc-request-pubkey (v3), vc-request (legacy) or, with the shortcut, the
-// vc-request-with-auth. Errc::Parse for a bad link, Errc::Unsupported for group/channel links,
-// Errc::InvalidArgument for our own link or an account without key.
+// vc-request-with-auth; group and channel links use the vg- step names. Errc::Parse for a bad
+// link, Errc::InvalidArgument for our own link or an account without key.
 Result<JoinStart> start_join(Account& account, std::string_view link, std::int64_t now);
 
 // The hook itself (install_securejoin binds it): handles one SecureJoin mail. Returns true when
@@ -79,6 +80,11 @@ Result<JoinStart> start_join(Account& account, std::string_view link, std::int64
 // with fx.dropped set to the reason when the mail is ignored (§5.5).
 Result<bool> handle_securejoin(Account& account, const IncomingMail& mail, Effects& fx,
                                const SecureJoinOptions& options);
+
+// §1.4: the engine tried every password it knows on a symmetric mail; this decrypts it once more
+// with only `password`, to check it was encrypted with the secret its content claims (a
+// SecureJoin step's AUTH, a channel's secret). False for asymmetric mails.
+bool encrypted_with_password(const IncomingMail& mail, const std::string& password);
 
 // The symmetric passwords for Account::receive (hooks.symmetric_passwords).
 Result<std::vector<std::string>> securejoin_passwords(store::Db& db);
@@ -108,12 +114,14 @@ Result<std::vector<PendingJoin>> pending_joins(store::Db& db);
 Result<std::string> make_group_invite_link(Account& account, std::int64_t chat_id, std::int64_t now,
                                            InviteLinkOptions options = {});
 
-// True if the group `grpid` exists and we are still a member (so we may add joiners).
+// True if the group `grpid` exists and we are still a member, or `grpid` is a channel we own (so
+// we may add joiners).
 Result<bool> can_invite_to_group(Account& account, std::string_view grpid);
 
 // The inviter's last step (§5.2 step 5): adds the verified joiner `fpr` to the group and puts
 // the member-added mail with `Secure-Join: vg-member-added` for every member into fx.outgoing,
-// plus a MemberAddedEvent. Returns the group's chat id. Errc::NotFound for an unknown group.
+// plus a MemberAddedEvent; for a channel we own, channel.h add_channel_subscriber. Returns the
+// chat id. Errc::NotFound for an unknown group.
 Result<std::int64_t> add_joined_member(Account& account, std::string_view grpid,
                                        std::string_view fpr, std::int64_t now, Effects& fx);
 

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "chat/autocrypt.h"
+#include "chat/channel.h"
 #include "chat/group.h"
 #include "chat/invite.h"
 #include "chat/securejoin.h"
@@ -69,6 +70,9 @@ Result<std::string> make_group_invite_link(Account& account, std::int64_t chat_i
 Result<bool> can_invite_to_group(Account& account, std::string_view grpid) {
   store::Chats chats(account.db());
   DCBOT_TRY(auto chat, chats.find_by_grpid(grpid));
+  if (chat && chat->type == store::ChatType::BroadcastOut) {
+    return true;  // Our own channel (channel.h).
+  }
   if (!chat || chat->type != store::ChatType::Group) {
     return false;
   }
@@ -79,6 +83,9 @@ Result<std::int64_t> add_joined_member(Account& account, std::string_view grpid,
                                        std::string_view fpr, std::int64_t now, Effects& fx) {
   store::Chats chats(account.db());
   DCBOT_TRY(auto chat, chats.find_by_grpid(grpid));
+  if (chat && chat->type == store::ChatType::BroadcastOut) {
+    return add_channel_subscriber(account, grpid, fpr, now, fx);
+  }
   if (!chat || chat->type != store::ChatType::Group) {
     return make_error(Errc::NotFound, "securejoin: group join: no such group");
   }

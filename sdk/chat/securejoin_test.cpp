@@ -470,11 +470,12 @@ TEST(SecureJoin, OldAuthCompletesButDoesNotVerify) {
   EXPECT_FALSE(is_verified_by(bot, user));
 }
 
-TEST(SecureJoin, OwnLinkAndChannelLinksAreRefused) {
+TEST(SecureJoin, OwnLinkIsRefusedGroupAndChannelLinksStart) {
   Peer bot = make_sj_peer("alice", "Bot", true);
   const std::string own = make_invite_link(*bot.account, kNow).value();
   EXPECT_EQ(start_join(*bot.account, own, kNow).error().code, Errc::InvalidArgument);
-  // Group links start a join (group_test.cpp runs them to the end); channel links do not yet.
+  // Group and channel links start a join (group_test.cpp and channel_test.cpp run them to the
+  // end); a channel join returns the channel's chat, created up front.
   const std::string group = testing::read_file(testing::data_dir() / "group-invite.txt");
   Peer user = make_sj_peer("bob", "Bob", false);
   auto started = start_join(*user.account, group, kNow);
@@ -482,8 +483,14 @@ TEST(SecureJoin, OwnLinkAndChannelLinksAreRefused) {
   ASSERT_EQ(started->effects.outgoing.size(), 1u);
   Invite channel = parse_invite(group).value();
   channel.kind = InviteKind::Channel;
-  EXPECT_EQ(start_join(*user.account, format_invite(channel), kNow).error().code,
-            Errc::Unsupported);
+  channel.grpid = "ChannelIdAbcdefghijklmn";
+  auto joined = start_join(*user.account, format_invite(channel), kNow);
+  ASSERT_TRUE(joined.has_value());
+  ASSERT_EQ(joined->effects.outgoing.size(), 1u);
+  auto chat = store::Chats(*user.db).get(joined->chat_id).value();
+  ASSERT_TRUE(chat.has_value());
+  EXPECT_EQ(chat->type, store::ChatType::BroadcastIn);
+  EXPECT_EQ(chat->grpid, channel.grpid);
 }
 
 // ---- The recorded core-2.62 handshakes.

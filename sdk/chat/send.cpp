@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "chat/account.h"
+#include "chat/channel.h"
 #include "chat/contacts.h"
 #include "chat/group.h"
 #include "chat/text.h"
@@ -145,7 +146,8 @@ Result<OutgoingMail> Account::build(const Draft& d) {
     env.certs.push_back(cert);
     env.recipients = relay_addresses(*cert, contact->addr);
   } else {
-    return make_error(Errc::Unsupported, "chat: send: channels are sent by channel.h");
+    // Broadcast channels (channel.cpp, PROTOCOL.md §4.4).
+    DCBOT_TRY(env, channel_envelope(*this, *chat, d));
   }
 
   OutgoingMail mail;
@@ -252,13 +254,19 @@ Result<OutgoingMail> Account::build(const Draft& d) {
 
   // §1.3: own key first (pgp::encrypt adds it), SEIPDv2 when every key supports it, signed by the
   // primary key with intended-recipient fingerprints; armored without headers (§9.6).
+  // Channel posts: SKESK v6 + SEIPD v2 with the channel secret, signed without recipients (§1.4).
   const std::vector<const pgp::Certificate*>& recipients = env.certs;
   pgp::EncryptOptions options;
   options.compress = d.compress;
   options.now = static_cast<std::uint32_t>(d.now);
-  DCBOT_TRY(auto encrypted, pgp::encrypt(as_bytes(inner), *key_, recipients, options));
+  auto encrypted = env.password.empty()
+                       ? pgp::encrypt(as_bytes(inner), *key_, recipients, options)
+                       : pgp::encrypt_symmetric(as_bytes(inner), env.password, key_.get(), options);
+  if (!encrypted) {
+    return encrypted.error();
+  }
   const std::string armored =
-      pgp::armor_encode(encrypted, pgp::ArmorKind::Message, pgp::LineEnding::Crlf);
+      pgp::armor_encode(*encrypted, pgp::ArmorKind::Message, pgp::LineEnding::Crlf);
   mime::OuterHeaders outer;
   outer.from_addr = profile_.addr;
   outer.date = outer_date;
@@ -268,6 +276,10 @@ Result<OutgoingMail> Account::build(const Draft& d) {
       mime::build_encrypted_message(outer, armored, mime::make_boundary(random_fill));
   mail.raw = to_bytes(raw);
 
+  if (!env.password.empty() && !d.hidden) {
+    // A channel post: kept for resending to new subscribers (channel.cpp, core 2.50).
+    DCBOT_TRY(remember_channel_post(*db_, d.chat_id, mail.rfc724_mid, as_bytes(inner), d.now));
+  }
   if (!d.hidden) {
     store::Message row;
     row.chat_id = d.chat_id;

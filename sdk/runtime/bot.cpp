@@ -15,6 +15,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "chat/channel.h"
 #include "chat/group.h"
 #include "chat/invite.h"
 #include "chat/mdn.h"
@@ -278,6 +279,9 @@ Result<std::unique_ptr<Bot>> open_bot(const boost::asio::any_io_executor& execut
   chat::install_groups(hooks);
   DCBOT_TRY(chat::ensure_webxdc_schema(db));
   chat::install_webxdc(hooks);
+  // Broadcast channels: the bot's own (posts, subscribers joining by the link) and those it joined.
+  DCBOT_TRY(chat::ensure_channel_schema(db));
+  chat::install_channels(hooks, db);
   account.set_hooks(std::move(hooks));
   impl->account.emplace(std::move(account));
   impl->flood = FloodControl(options.user_messages_per_minute);
@@ -372,6 +376,17 @@ Result<> Bot::Impl::dispatch(chat::Event event) {
             call_guarded("delete", h,
                          DeleteEvent{ev.chat_id, ev.target_mids, ev.sender_fpr, ev.timestamp});
           }
+        } else if constexpr (std::is_same_v<T, chat::ChannelSubscriberEvent>) {
+          log::info("bot: channel {}: {} <{}> {}", ev.chat_id, ev.fingerprint, ev.addr,
+                    ev.subscribed ? "subscribed" : "left");
+          for (const auto& h : channel_subscriber_handlers) {
+            call_guarded(
+                "channel subscriber", h,
+                ChannelSubscriberEvent{ev.chat_id, ev.fingerprint, ev.addr, ev.subscribed});
+          }
+        } else if constexpr (std::is_same_v<T, chat::ChannelJoinedEvent>) {
+          log::info("bot: channel {} ({}) {}", ev.chat_id, ev.name,
+                    ev.joined ? "joined" : "removed us");
         } else {
           return dispatch_group_or_webxdc(std::forward<decltype(ev)>(ev));
         }
@@ -1036,6 +1051,43 @@ void Bot::stop() {
   if (impl_->engine) {
     impl_->engine->stop();
   }
+}
+
+// ---- Broadcast channels
+
+Result<ChatId> Bot::create_channel(std::string_view name) {
+  return chat::create_channel(*impl_->account, name, runtime::unix_now());
+}
+
+Result<std::string> Bot::channel_invite_link(ChatId channel, bool legacy) {
+  return chat::make_channel_invite_link(
+      *impl_->account, channel, runtime::unix_now(),
+      chat::InviteLinkOptions{.legacy = legacy, .reuse_auth = true});
+}
+
+Result<std::vector<std::string>> Bot::channel_subscribers(ChatId channel) {
+  return chat::channel_subscribers(*impl_->account, channel);
+}
+
+Result<> Bot::remove_channel_subscriber(ChatId channel, std::string_view fingerprint) {
+  auto now = runtime::unix_now();
+  store::Db& db = impl_->engine->db();
+  std::optional<store::Txn> txn;
+  if (!db.in_transaction()) {
+    DCBOT_TRY(auto t, store::Txn::begin(db));
+    txn.emplace(std::move(t));
+  }
+  DCBOT_TRY(auto mail, chat::build_remove_subscriber(*impl_->account, channel, fingerprint, now));
+  DCBOT_TRY(impl_->account->queue(mail, now));
+  if (txn) {
+    DCBOT_TRY(txn->commit());
+  }
+  impl_->engine->notify_outbox();
+  return {};
+}
+
+void Bot::on_channel_subscriber(ChannelSubscriberHandler handler) {
+  impl_->channel_subscriber_handlers.push_back(std::move(handler));
 }
 
 const std::string& Bot::addr() const {

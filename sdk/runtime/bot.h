@@ -114,6 +114,7 @@ struct Bot::Impl {
   std::chrono::steady_clock::time_point last_flush{};
   // Expires with the Impl; posted tasks hold a weak_ptr to it.
   std::shared_ptr<int> alive = std::make_shared<int>(0);
+  std::vector<ChannelSubscriberHandler> channel_subscriber_handlers{};
   bool ignore_bots = true;
   std::vector<std::string> admins{};
   std::function<bool(const Sender&)> admin_check{};

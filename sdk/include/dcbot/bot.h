@@ -52,6 +52,7 @@ using GroupRemovedHandler = std::function<void(GroupRemovedEvent)>;
 using GroupRenamedHandler = std::function<void(GroupRenamedEvent)>;
 using GroupAvatarHandler = std::function<void(GroupAvatarEvent)>;
 using WebxdcUpdateHandler = std::function<void(WebxdcUpdateEvent)>;
+using ChannelSubscriberHandler = std::function<void(ChannelSubscriberEvent)>;  // Channels.
 
 // A registered command, as /help lists it.
 struct CommandInfo {
@@ -125,10 +126,12 @@ class Bot {
   // The bot's 1:1 invite link (https://i.delta.chat/#...&v=3...). The same link is returned each
   // time; it keeps verifying whoever scans it. `legacy` omits v=3 (the older handshake).
   Result<std::string> invite_link(bool legacy = false);
-  // Starts joining someone's 1:1 or group invite link; the handshake completes as their replies
-  // arrive. Errc::Parse for a bad link, Errc::Unsupported for channel links,
-  // Errc::InvalidArgument for the bot's own link. Returns the 1:1 chat with the inviter; for a
-  // group link the bot enters the group when the inviter's member-added message arrives.
+  // Starts joining someone's 1:1, group or channel invite link; the handshake completes as their
+  // replies arrive. Errc::Parse for a bad link, Errc::InvalidArgument for the bot's own link.
+  // Returns the 1:1 chat with the inviter; for a group link the bot enters the group when the
+  // inviter's member-added message arrives. For a channel link it returns the channel's chat:
+  // once the owner's member-added arrives, its posts reach on_message with that chat id (the
+  // channel is read-only: sending to it fails with Errc::Unsupported).
   Result<ChatId> join(std::string_view link);
 
   // --- Storage and timers -------------------------------------------------------------------
@@ -212,6 +215,27 @@ class Bot {
                               std::string_view info = {}, std::string_view summary = {},
                               std::string_view document = {});
   // ---- end of groups and webxdc ----
+
+  // ---- Broadcast channels (PROTOCOL.md §4.4, docs/getting-started.md) ----
+  // The bot owns a channel; people subscribe by scanning its invite link and read its posts in
+  // a read-only channel chat. Post with send_text()/send_file() to the channel's ChatId: posts
+  // are encrypted with the channel's secret and go to every current subscriber (Errc::
+  // InvalidArgument while there is none).
+
+  // Creates a channel named `name` (line breaks become spaces). Errc::InvalidArgument for an
+  // empty name.
+  Result<ChatId> create_channel(std::string_view name);
+  // The channel's invite link (https://i.delta.chat/#...&x=..&j=..&b=..). The same link is
+  // returned each time. Errc::NotFound if `channel` is not a channel the bot owns.
+  Result<std::string> channel_invite_link(ChatId channel, bool legacy = false);
+  // The subscribers' fingerprints (upper-case hex), ordered. Errc::NotFound as above.
+  Result<std::vector<std::string>> channel_subscribers(ChatId channel);
+  // Removes a subscriber (it is told, and gets no further posts). Errc::InvalidArgument if
+  // `fingerprint` is no subscriber.
+  Result<> remove_channel_subscriber(ChatId channel, std::string_view fingerprint);
+  // Someone subscribed through the link, or left.
+  void on_channel_subscriber(ChannelSubscriberHandler handler);
+  // ---- end of broadcast channels ----
 
   [[nodiscard]] const std::string& addr() const;
   // The bot's own key fingerprint (upper-case hex).

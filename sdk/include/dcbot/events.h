@@ -247,4 +247,17 @@ struct GroupMember {
   bool verified = false;
 };
 
+// ---- Broadcast channels (Bot::create_channel) ----
+
+// Someone subscribed to one of the bot's channels through its invite link (`subscribed`), or
+// left it.
+struct ChannelSubscriberEvent {
+  ChatId chat = 0;  // The channel.
+  std::string fingerprint{};
+  std::string addr{};
+  bool subscribed = true;
+};
+
+// ---- end of broadcast channels ----
+
 }  // namespace dcbot
