@@ -25,6 +25,8 @@
 #include "net/line_reader.h"
 #include "net/timeout.h"
 
+#include <unistd.h>
+
 namespace dcbot::net {
 namespace {
 
@@ -284,7 +286,9 @@ const TestCert& test_cert() {
     BIO_free(key_bio);
     X509_free(x509);
     EVP_PKEY_free(key);
-    out.cert_file = std::string(DCBOT_BINARY_DIR) + "/net_test_cert.pem";
+    // One file per process: ctest runs the cases as parallel processes, each with its own key.
+    out.cert_file =
+        std::string(DCBOT_BINARY_DIR) + "/net_test_cert." + std::to_string(::getpid()) + ".pem";
     std::ofstream(out.cert_file) << out.cert_pem;
     return out;
   }();
