@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "plugin/host.h"
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -376,6 +377,26 @@ TEST_F(HostTest, DestroyingTheBotUnloadsItsPlugins) {
   EXPECT_TRUE(is_loaded(file));
   bot_.reset();
   EXPECT_FALSE(is_loaded(file));
+}
+
+// The second half of the ctest `plugin.out_of_tree` (out_of_tree_test.cmake), which installs the
+// SDK, builds examples/cpp_plugin against it and runs this case with the resulting shout.so.
+TEST_F(HostTest, OutOfTreePluginBuiltAgainstTheInstalledSdk) {
+  const char* env = std::getenv("DCBOT_OUT_OF_TREE_PLUGIN");
+  if (env == nullptr) {
+    GTEST_SKIP() << "run by the ctest plugin.out_of_tree";
+  }
+  fs::path file = env;
+  auto info = host().load(file, yaml("suffix: '!!'"));
+  ASSERT_TRUE(info) << info.error().to_string();
+  EXPECT_EQ(info->name, "org.example.shout");
+  EXPECT_EQ(command_names(), (Texts{"/help", "/shout"}));
+  auto chat = join();
+  EXPECT_EQ(say(chat, "hello"), Texts{"HELLO!!"});
+  EXPECT_EQ(say(chat, "/shout hey you"), Texts{"HEY YOU!!"});
+  ASSERT_TRUE(host().unload("org.example.shout"));
+  EXPECT_FALSE(is_loaded(file));
+  EXPECT_TRUE(say(chat, "quiet").empty());
 }
 
 TEST(PluginSearch, FindsNameDotSoOrLibNameDotSoInOrder) {
