@@ -19,8 +19,9 @@ class Shout final : public dcbot::Plugin {
         DCBOT_TRY(suffix, v->as_string());
       }
     }
-    ctx.bot().on_command("/shout", "repeats the words loudly",
-                         [suffix](const dcbot::CommandEvent& ev) { ev.reply(loud(ev.args(), suffix)); });
+    ctx.bot().on_command(
+        "/shout", "repeats the words loudly",
+        [suffix](const dcbot::CommandEvent& ev) { ev.reply(loud(ev.args(), suffix)); });
     ctx.bot().on_message(
         [suffix](const dcbot::MessageEvent& ev) { ev.reply(loud(ev.text(), suffix)); });
     return {};

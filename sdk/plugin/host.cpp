@@ -58,14 +58,16 @@ Result<> check_descriptor(const fs::path& file, const dcbot_plugin_descriptor& d
                     file.string(), str(d.sdk_version), d.abi, kHostSdk, kHostAbi, kHostSdk));
   }
   if (d.toolchain == nullptr || kHostToolchain != d.toolchain) {
-    return make_error(Errc::Unsupported,
-                      fmt::format("plugin: {}: built with {}, but this dcbot {} was built with {}; "
-                                  "rebuild the plugin with the same standard library, Boost and fmt",
-                                  file.string(), str(d.toolchain), kHostSdk, kHostToolchain));
+    return make_error(
+        Errc::Unsupported,
+        fmt::format("plugin: {}: built with {}, but this dcbot {} was built with {}; "
+                    "rebuild the plugin with the same standard library, Boost and fmt",
+                    file.string(), str(d.toolchain), kHostSdk, kHostToolchain));
   }
   if (d.name == nullptr || *d.name == '\0' || d.create == nullptr || d.destroy == nullptr) {
-    return make_error(Errc::Unsupported,
-                      fmt::format("plugin: {}: incomplete descriptor (no name or factory)", file.string()));
+    return make_error(
+        Errc::Unsupported,
+        fmt::format("plugin: {}: incomplete descriptor (no name or factory)", file.string()));
   }
   return {};
 }
@@ -75,7 +77,9 @@ struct Library {
   void* handle = nullptr;
 
   Library() = default;
+
   explicit Library(void* h) : handle(h) {}
+
   Library(const Library&) = delete;
   Library& operator=(const Library&) = delete;
 
@@ -244,10 +248,11 @@ Result<fs::path> find_plugin(std::string_view name, const std::vector<fs::path>&
       tried += (tried.empty() ? "" : ", ") + candidate.string();
     }
   }
-  return make_error(Errc::NotFound,
-                    fmt::format("plugin: no C++ plugin named '{}' (tried: {}; set DCBOT_PLUGIN_PATH "
-                                "or give a path)",
-                                name, tried.empty() ? std::string("no directories") : tried));
+  return make_error(
+      Errc::NotFound,
+      fmt::format("plugin: no C++ plugin named '{}' (tried: {}; set DCBOT_PLUGIN_PATH "
+                  "or give a path)",
+                  name, tried.empty() ? std::string("no directories") : tried));
 }
 
 Host& Host::of(Bot& bot) {
@@ -318,10 +323,9 @@ Result<Info> Host::add(std::unique_ptr<Plugin> plugin, std::string name, std::st
 Result<Info> Host::start(std::unique_ptr<Loaded> loaded) {
   auto& impl = bot_.impl();
   loaded->owner = impl.new_owner_id();
-  std::string where =
-      loaded->info.file.empty()
-          ? loaded->info.name
-          : fmt::format("{} ({})", loaded->info.name, loaded->info.file.string());
+  std::string where = loaded->info.file.empty()
+                          ? loaded->info.name
+                          : fmt::format("{} ({})", loaded->info.name, loaded->info.file.string());
   loaded->keep->context->set_pin(loaded->keep);
   Result<> started;
   {

@@ -293,9 +293,7 @@ TEST_F(HostTest, MissingOrBrokenFilesAreIoErrors) {
   EXPECT_EQ(missing.error().code, Errc::Io);
   fs::create_directories(dir_);
   auto junk = dir_ / "junk.so";
-  {
-    std::ofstream(junk) << "not an ELF file";
-  }
+  { std::ofstream(junk) << "not an ELF file"; }
   auto broken = host().load(junk);
   ASSERT_FALSE(broken);
   EXPECT_EQ(broken.error().code, Errc::Io);

@@ -7,12 +7,13 @@
 #include <utility>
 
 #include <boost/version.hpp>
-#include <fmt/core.h>
 
 #include "dcbot/bot.h"
 #include "dcbot/result.h"
 #include "dcbot/value.h"
 #include "dcbot/version.h"
+
+#include <fmt/core.h>
 
 // C++ plugins (docs/plugins-cpp.md). A plugin is a class derived from dcbot::Plugin plus one
 // DCBOT_PLUGIN line at global scope:
@@ -65,6 +66,7 @@ class Plugin {
   // returned. An error (Errc::Config for a bad `config:` block) refuses the plugin: the handlers
   // registered so far are detached again and the bot does not start.
   virtual Result<> start(PluginContext& ctx) = 0;
+
   // Called before unloading, while the handlers are still attached; the host detaches them next.
   virtual void stop() {}
 };
@@ -98,9 +100,9 @@ Result<> add_plugin(Bot& bot, config::Value config = {}) {
 #endif
 // What else must match between host and plugin: the standard library's ABI and the versions of the
 // libraries whose types and inline code the public headers use (Boost.System, fmt).
-#define DCBOT_PLUGIN_TOOLCHAIN                                                               \
-  DCBOT_DETAIL_STDLIB ", boost " DCBOT_DETAIL_STR(BOOST_VERSION) ", fmt " DCBOT_DETAIL_STR( \
-      FMT_VERSION)
+#define DCBOT_PLUGIN_TOOLCHAIN \
+  DCBOT_DETAIL_STDLIB          \
+  ", boost " DCBOT_DETAIL_STR(BOOST_VERSION) ", fmt " DCBOT_DETAIL_STR(FMT_VERSION)
 
 extern "C" {
 
@@ -141,24 +143,24 @@ __attribute__((visibility("default"))) const dcbot_plugin_descriptor* dcbot_plug
     static constexpr const char* version = Version; \
   };
 
-#define DCBOT_PLUGIN_ENTRY(Class)                                                             \
-  namespace {                                                                                 \
-  constexpr dcbot_plugin_descriptor dcbot_detail_plugin_descriptor{                           \
-      DCBOT_PLUGIN_ABI,                                                                       \
-      DCBOT_VERSION_STRING,                                                                   \
-      DCBOT_PLUGIN_TOOLCHAIN,                                                                 \
-      dcbot::PluginInfo<Class>::name,                                                         \
-      dcbot::PluginInfo<Class>::version,                                                      \
-      []() -> dcbot::Plugin* {                                                                \
-        try {                                                                                 \
-          return new Class();                                                                 \
-        } catch (...) {                                                                       \
-          return nullptr;                                                                     \
-        }                                                                                     \
-      },                                                                                      \
-      [](dcbot::Plugin* plugin) { delete plugin; },                                           \
-  };                                                                                          \
-  }                                                                                           \
-  extern "C" const dcbot_plugin_descriptor* dcbot_plugin_entry() {                            \
-    return &dcbot_detail_plugin_descriptor;                                                   \
+#define DCBOT_PLUGIN_ENTRY(Class)                                   \
+  namespace {                                                       \
+  constexpr dcbot_plugin_descriptor dcbot_detail_plugin_descriptor{ \
+      DCBOT_PLUGIN_ABI,                                             \
+      DCBOT_VERSION_STRING,                                         \
+      DCBOT_PLUGIN_TOOLCHAIN,                                       \
+      dcbot::PluginInfo<Class>::name,                               \
+      dcbot::PluginInfo<Class>::version,                            \
+      []() -> dcbot::Plugin* {                                      \
+        try {                                                       \
+          return new Class();                                       \
+        } catch (...) {                                             \
+          return nullptr;                                           \
+        }                                                           \
+      },                                                            \
+      [](dcbot::Plugin* plugin) { delete plugin; },                 \
+  };                                                                \
+  }                                                                 \
+  extern "C" const dcbot_plugin_descriptor* dcbot_plugin_entry() {  \
+    return &dcbot_detail_plugin_descriptor;                         \
   }

@@ -9,14 +9,15 @@ class Old final : public dcbot::Plugin {
   dcbot::Result<> start(dcbot::PluginContext&) override { return {}; }
 };
 
-constexpr dcbot_plugin_descriptor kDescriptor{
-    DCBOT_PLUGIN_ABI,
-    "0.0.1",
-    "libstdc++ cxx11-abi 0, boost 0, fmt 0",
-    "test.old",
-    "0.1",
-    []() -> dcbot::Plugin* { return new Old(); },
-    [](dcbot::Plugin* p) { delete p; }};
+constexpr dcbot_plugin_descriptor kDescriptor{DCBOT_PLUGIN_ABI,
+                                              "0.0.1",
+                                              "libstdc++ cxx11-abi 0, boost 0, fmt 0",
+                                              "test.old",
+                                              "0.1",
+                                              []() -> dcbot::Plugin* { return new Old(); },
+                                              [](dcbot::Plugin* p) {
+                                                delete p;
+                                              }};
 
 }  // namespace
 

@@ -9,14 +9,15 @@ class Other final : public dcbot::Plugin {
   dcbot::Result<> start(dcbot::PluginContext&) override { return {}; }
 };
 
-constexpr dcbot_plugin_descriptor kDescriptor{
-    DCBOT_PLUGIN_ABI,
-    DCBOT_VERSION_STRING,
-    "libstdc++ cxx11-abi 0, boost 106600, fmt 60000",
-    "test.other",
-    "0.1",
-    []() -> dcbot::Plugin* { return new Other(); },
-    [](dcbot::Plugin* p) { delete p; }};
+constexpr dcbot_plugin_descriptor kDescriptor{DCBOT_PLUGIN_ABI,
+                                              DCBOT_VERSION_STRING,
+                                              "libstdc++ cxx11-abi 0, boost 106600, fmt 60000",
+                                              "test.other",
+                                              "0.1",
+                                              []() -> dcbot::Plugin* { return new Other(); },
+                                              [](dcbot::Plugin* p) {
+                                                delete p;
+                                              }};
 
 }  // namespace
 
