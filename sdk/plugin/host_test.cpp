@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "plugin/host.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -187,7 +188,7 @@ TEST_F(HostTest, LoadsAPluginThatAnswersWithItsConfig) {
   EXPECT_EQ(info->file, file);
   ASSERT_EQ(host().plugins().size(), 1U);
   EXPECT_TRUE(is_loaded(file));
-  EXPECT_EQ(command_names(), (Texts{"/help", "/ping"}));
+  EXPECT_EQ(command_names(), (Texts{"/help", "/ping", "/ask"}));
   EXPECT_EQ(bot_->commands()[1].description, "answers pang");
 
   auto chat = join();
@@ -209,9 +210,10 @@ TEST_F(HostTest, UnloadDetachesExactlyThePluginsHandlersAndClosesIt) {
   EXPECT_TRUE(host().plugins().empty());
   EXPECT_EQ(command_names(), (Texts{"/help", "/own"}));
   EXPECT_TRUE(say(chat, "b").empty()) << "the plugin's handler is gone";
+  EXPECT_TRUE(say(chat, "/ask").empty());
   EXPECT_TRUE(say(chat, "/ping").empty());
   EXPECT_EQ(say(chat, "/own"), Texts{"mine"});
-  EXPECT_EQ(program_saw, (Texts{"a", "b", "/ping"}));
+  EXPECT_EQ(program_saw, (Texts{"a", "b", "/ask", "/ping"}));
 
   auto again = host().unload("test.good");
   ASSERT_FALSE(again);
@@ -236,6 +238,25 @@ TEST_F(HostTest, UnloadFromARunningHandlerDrainsBeforeClosing) {
   EXPECT_TRUE(say(chat, "unload").empty()) << "detached before its turn";
   EXPECT_TRUE(loaded_during_handler) << "kept while the dispatch runs";
   EXPECT_FALSE(is_loaded(file)) << "closed after the dispatch";
+}
+
+TEST_F(HostTest, UnloadEndsTheWaitingConversationsOfThePlugin) {
+  auto file = plugin_file("good");
+  ASSERT_TRUE(host().load(file));
+  auto chat = join();
+  EXPECT_EQ(say(chat, "/ask"), Texts{"question?"});
+  EXPECT_EQ(say(chat, "fine"), Texts{"got: fine"});
+  EXPECT_EQ(say(chat, "/ask"), Texts{"question?"});
+  ASSERT_EQ(bot_->impl().waiters.size(), 1U);
+
+  ASSERT_TRUE(host().unload("test.good"));
+  EXPECT_TRUE(bot_->impl().waiters.empty()) << "the conversation ran to its end";
+  EXPECT_EQ(exchange({}), Texts{"bye"});
+  // Its cancelled timeout still holds the library until the io loop delivers the cancellation.
+  io_.run_for(std::chrono::milliseconds(50));
+  io_.restart();
+  EXPECT_FALSE(is_loaded(file));
+  EXPECT_TRUE(say(chat, "more").empty());
 }
 
 TEST_F(HostTest, RefusesAnotherPluginAbiNamingBothVersions) {
@@ -324,7 +345,7 @@ TEST_F(HostTest, RefusesASecondPluginOfTheSameName) {
   ASSERT_FALSE(second);
   EXPECT_EQ(second.error().code, Errc::InvalidArgument);
   EXPECT_EQ(host().plugins().size(), 1U);
-  EXPECT_EQ(command_names(), (Texts{"/help", "/ping"}));
+  EXPECT_EQ(command_names(), (Texts{"/help", "/ping", "/ask"}));
 }
 
 TEST_F(HostTest, TheSamePluginClassLinkedIntoTheProgram) {

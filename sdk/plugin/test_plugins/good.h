@@ -2,9 +2,11 @@
 #pragma once
 
 // The host tests' well-behaved plugin: `/ping` answers the configured `reply` (default "pong"),
-// every other message is answered with "<prefix>: <text>". `fail: true` in its config makes
+// `/ask` is a conversation that waits for the next message, every other message is answered with
+// "<prefix>: <text>". `fail: true` in its config makes
 // start() fail after registering a handler (the host must detach it again). Built as a shared
 // object (good.cpp) and linked directly into the host test (dcbot::add_plugin<Good>).
+#include <chrono>
 #include <string>
 
 #include "dcbot/plugin.h"
@@ -35,6 +37,16 @@ class Good final : public dcbot::Plugin {
     if (fail) {
       return ctx.config().error("asked to fail");
     }
+    // A conversation: its coroutine frame is code of this shared object.
+    ctx.bot().on_command("/ask", "asks back", [](dcbot::CommandEvent ev) -> dcbot::Conversation {
+      ev.reply("question?");
+      auto answer = co_await ev.next_message(std::chrono::minutes(5));
+      if (!answer) {
+        (void)ev.bot().send_text(ev.chat(), "bye");
+        co_return;
+      }
+      answer->reply("got: " + answer->text());
+    });
     ctx.bot().on_message([this, prefix](const dcbot::MessageEvent& ev) {
       ++seen_;
       ev.reply(prefix + ": " + ev.text());
