@@ -6,6 +6,9 @@ function(dcbot_add_layer name)
   cmake_parse_arguments(L "STRICT" "" "SOURCES;TESTS;DEPS;PRIVATE_DEPS;TEST_DEPS" ${ARGN})
   add_library(dcbot_${name} STATIC ${L_SOURCES})
   add_library(dcbot::${name} ALIAS dcbot_${name})
+  # Installed as dcbot::<name> (cmake/dcbot_install.cmake).
+  set_target_properties(dcbot_${name} PROPERTIES EXPORT_NAME ${name})
+  set_property(GLOBAL APPEND PROPERTY DCBOT_LAYER_TARGETS dcbot_${name})
   target_include_directories(dcbot_${name} PUBLIC
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/sdk>
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/sdk/include>)

@@ -31,6 +31,7 @@
 #include "dcbot/log.h"
 #include "lua/bot_plugin.h"
 #include "lua/storage.h"
+#include "plugin/host.h"
 #include "runtime/bot.h"
 #include "runtime/sender.h"
 #include "runtime/signal.h"
@@ -106,9 +107,41 @@ void register_echo(Bot& bot) {
   });
 }
 
-// The plugins of `config`: `- builtin: echo` and `- lua: FILE` (the C++ plugin host adds cpp
-// plugins). With `bot == nullptr` only checks the entries (`dcbot check`, and before any bot
-// opens); otherwise registers them on the bot.
+// A `cpp: PATH_OR_NAME` entry (docs/plugins-cpp.md): without a bot the shared object is only found
+// and its descriptor checked; with one it is loaded and started with its `config:`. The bot owns
+// its plugin host, which unloads the plugins when the bot is destroyed.
+Result<> register_cpp_plugin(const config::PluginEntry& entry, Bot* bot) {
+  std::filesystem::path file = entry.target;
+  if (!entry.target_is_path) {
+    auto found = plugin::find_plugin(entry.target, plugin::default_search_path());
+    if (!found) {
+      return config::config_error(entry.mark, found.error().message);
+    }
+    file = *found;
+  }
+  if (bot == nullptr) {
+    auto checked = plugin::inspect(file);
+    if (!checked) {
+      return config::config_error(entry.mark, checked.error().message);
+    }
+    return {};
+  }
+  auto loaded = plugin::Host::of(*bot).load(file, entry.config);
+  if (!loaded) {
+    const Error& e = loaded.error();
+    // A refused or unloadable file is a config problem at the entry (exit code 2); the plugin's
+    // own config errors carry their position already, and failures inside it are its own.
+    if (e.code == Errc::Config || e.code == Errc::Internal) {
+      return e;
+    }
+    return config::config_error(entry.mark, e.message);
+  }
+  return {};
+}
+
+// The plugins of `config`: `- builtin: echo`, `- lua: FILE` and `- cpp: PATH_OR_NAME`. With
+// `bot == nullptr` only checks the entries (`dcbot check`, and before any bot opens); otherwise
+// registers them on the bot.
 Result<> register_plugins(const config::BotConfig& config, Bot* bot, Plugins* plugins) {
   for (const auto& entry : config.plugins) {
     switch (entry.kind) {
@@ -149,8 +182,8 @@ Result<> register_plugins(const config::BotConfig& config, Bot* bot, Plugins* pl
         break;
       }
       case config::PluginKind::Cpp:
-        return config::config_error(entry.mark,
-                                    "cpp plugins are not supported by this version of dcbot yet");
+        DCBOT_TRY(register_cpp_plugin(entry, bot));
+        break;
     }
   }
   return {};

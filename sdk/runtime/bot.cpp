@@ -233,17 +233,16 @@ Result<std::unique_ptr<Bot>> open_bot(const boost::asio::any_io_executor& execut
     return raw->process(item);
   };
   engine_options.delivery.on_sent = [raw](const store::OutboxItem& item) {
-    for (const auto& h : raw->delivered_handlers) {
-      call_guarded("delivered", h, DeliveredEvent{item.chat_id, item.rfc724_mid});
-    }
+    Bot::Impl::DispatchScope dispatching(*raw);
+    raw->call_all("delivered", raw->delivered_handlers,
+                  DeliveredEvent{item.chat_id, item.rfc724_mid});
   };
   engine_options.delivery.on_failed = [raw](const DeliveryFailure& failure) {
     log::warn("bot: delivery of {} failed: {}", failure.rfc724_mid, failure.error);
-    for (const auto& h : raw->failed_handlers) {
-      call_guarded("delivery failed", h,
-                   DeliveryFailedEvent{failure.chat_id, failure.rfc724_mid, failure.recipients,
-                                       failure.error});
-    }
+    Bot::Impl::DispatchScope dispatching(*raw);
+    raw->call_all("delivery failed", raw->failed_handlers,
+                  DeliveryFailedEvent{failure.chat_id, failure.rfc724_mid, failure.recipients,
+                                      failure.error});
   };
   DCBOT_TRY(auto engine, Engine::open(executor, std::move(engine_options)));
   impl->engine.emplace(std::move(engine));
@@ -297,12 +296,20 @@ Result<std::unique_ptr<Bot>> open_bot(const boost::asio::any_io_executor& execut
 
 }  // namespace runtime
 
-namespace {
-
-void call_lifecycle(std::string_view kind, const std::vector<LifecycleHandler>& handlers) {
-  for (const auto& h : handlers) {
+template <class T, class... Args>
+void Bot::Impl::call_all(std::string_view kind, runtime::HandlerList<T>& list,
+                         const Args&... args) {
+  // By index, up to the entries present now: a handler may register more (they run from the
+  // next event on) or detach some (marked, skipped, erased when the dispatch ends).
+  for (std::size_t i = 0, n = list.size(); i < n; ++i) {
+    auto& entry = list[i];
+    if (entry.removed) {
+      continue;
+    }
+    OwnerScope scope(*this, runtime::HandlerOwner{entry.owner, entry.pin});
+    // STYLE.md §1.5: every handler call is a catch-all boundary.
     try {
-      h();
+      entry.value(args...);
     } catch (const std::exception& e) {
       log::error("bot: {} handler threw: {}", kind, e.what());
     } catch (...) {
@@ -311,14 +318,82 @@ void call_lifecycle(std::string_view kind, const std::vector<LifecycleHandler>& 
   }
 }
 
-}  // namespace
+void Bot::Impl::compact_handlers() {
+  if (dispatch_depth_ != 0) {
+    return;
+  }
+  message_handlers.compact();
+  commands.compact();
+  verified_handlers.compact();
+  reaction_handlers.compact();
+  edit_handlers.compact();
+  delete_handlers.compact();
+  channel_subscriber_handlers.compact();
+  delivered_handlers.compact();
+  failed_handlers.compact();
+  start_handlers.compact();
+  stop_handlers.compact();
+  group_joined_handlers.compact();
+  member_added_handlers.compact();
+  member_removed_handlers.compact();
+  group_removed_handlers.compact();
+  group_renamed_handlers.compact();
+  group_avatar_handlers.compact();
+  webxdc_handlers.compact();
+}
+
+std::size_t Bot::Impl::remove_handlers(std::uint64_t owner_id) {
+  // First its conversations end (they may still reply), then its timers stop, then its handlers.
+  std::uint64_t saved_draining = std::exchange(draining_owner, owner_id);
+  for (bool resumed = true; resumed;) {
+    resumed = false;
+    for (const auto& [key, waiter] : waiters) {
+      if (waiter.owner.id == owner_id) {
+        auto k = key;
+        resume_waiter(k, std::nullopt);
+        resumed = true;
+        break;
+      }
+    }
+  }
+  draining_owner = saved_draining;
+  for (auto it = timer_owners.begin(); it != timer_owners.end();) {
+    if (it->second == owner_id) {
+      if (auto timer = timers.find(it->first); timer != timers.end()) {
+        timer->second->cancel();
+        timers.erase(timer);
+      }
+      it = timer_owners.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  std::size_t n =
+      message_handlers.mark_removed(owner_id) + commands.mark_removed(owner_id)
+      + verified_handlers.mark_removed(owner_id) + reaction_handlers.mark_removed(owner_id)
+      + edit_handlers.mark_removed(owner_id) + delete_handlers.mark_removed(owner_id)
+      + delivered_handlers.mark_removed(owner_id) + failed_handlers.mark_removed(owner_id)
+      + start_handlers.mark_removed(owner_id) + stop_handlers.mark_removed(owner_id)
+      + group_joined_handlers.mark_removed(owner_id) + member_added_handlers.mark_removed(owner_id)
+      + member_removed_handlers.mark_removed(owner_id)
+      + group_removed_handlers.mark_removed(owner_id)
+      + group_renamed_handlers.mark_removed(owner_id) + group_avatar_handlers.mark_removed(owner_id)
+      + webxdc_handlers.mark_removed(owner_id)
+      + channel_subscriber_handlers.mark_removed(owner_id);
+  compact_handlers();
+  return n;
+}
 
 Task<void> Bot::Impl::run() {
-  call_lifecycle("start", start_handlers);
+  {
+    DispatchScope dispatching(*this);
+    call_all("start", start_handlers);
+  }
   if (!stopped) {
     co_await engine->run();
   }
-  call_lifecycle("stop", stop_handlers);
+  DispatchScope dispatching(*this);
+  call_all("stop", stop_handlers);
 }
 
 Result<> Bot::Impl::process(const store::InboxItem& item) {
@@ -348,6 +423,7 @@ Result<> Bot::Impl::process(const store::InboxItem& item) {
 }
 
 Result<> Bot::Impl::dispatch(chat::Event event) {
+  DispatchScope dispatching(*this);
   return std::visit(
       [this](auto&& ev) -> Result<> {
         using T = std::decay_t<decltype(ev)>;
@@ -355,35 +431,23 @@ Result<> Bot::Impl::dispatch(chat::Event event) {
           return dispatch_message(std::forward<decltype(ev)>(ev));
         } else if constexpr (std::is_same_v<T, chat::ContactVerifiedEvent>) {
           log::info("bot: contact {} <{}> verified", ev.fingerprint, ev.addr);
-          for (const auto& h : verified_handlers) {
-            call_guarded("contact verified", h,
-                         ContactVerifiedEvent{ev.fingerprint, ev.addr, ev.chat_id});
-          }
+          call_all("contact verified", verified_handlers,
+                   ContactVerifiedEvent{ev.fingerprint, ev.addr, ev.chat_id});
         } else if constexpr (std::is_same_v<T, chat::ReactionEvent>) {
-          for (const auto& h : reaction_handlers) {
-            call_guarded(
-                "reaction", h,
-                ReactionEvent{ev.chat_id, ev.target_mid, ev.sender_fpr, ev.emoji, ev.timestamp});
-          }
+          call_all("reaction", reaction_handlers,
+                   ReactionEvent{ev.chat_id, ev.target_mid, ev.sender_fpr, ev.emoji, ev.timestamp});
         } else if constexpr (std::is_same_v<T, chat::EditEvent>) {
-          for (const auto& h : edit_handlers) {
-            call_guarded("edit", h,
-                         EditEvent{ev.chat_id, ev.message_id, ev.target_mid, ev.sender_fpr, ev.text,
-                                   ev.timestamp});
-          }
+          call_all("edit", edit_handlers,
+                   EditEvent{ev.chat_id, ev.message_id, ev.target_mid, ev.sender_fpr, ev.text,
+                             ev.timestamp});
         } else if constexpr (std::is_same_v<T, chat::DeleteEvent>) {
-          for (const auto& h : delete_handlers) {
-            call_guarded("delete", h,
-                         DeleteEvent{ev.chat_id, ev.target_mids, ev.sender_fpr, ev.timestamp});
-          }
+          call_all("delete", delete_handlers,
+                   DeleteEvent{ev.chat_id, ev.target_mids, ev.sender_fpr, ev.timestamp});
         } else if constexpr (std::is_same_v<T, chat::ChannelSubscriberEvent>) {
           log::info("bot: channel {}: {} <{}> {}", ev.chat_id, ev.fingerprint, ev.addr,
                     ev.subscribed ? "subscribed" : "left");
-          for (const auto& h : channel_subscriber_handlers) {
-            call_guarded(
-                "channel subscriber", h,
-                ChannelSubscriberEvent{ev.chat_id, ev.fingerprint, ev.addr, ev.subscribed});
-          }
+          call_all("channel subscriber", channel_subscriber_handlers,
+                   ChannelSubscriberEvent{ev.chat_id, ev.fingerprint, ev.addr, ev.subscribed});
         } else if constexpr (std::is_same_v<T, chat::ChannelJoinedEvent>) {
           log::info("bot: channel {} ({}) {}", ev.chat_id, ev.name,
                     ev.joined ? "joined" : "removed us");
@@ -401,31 +465,21 @@ Result<> Bot::Impl::dispatch_group_or_webxdc(chat::Event event) {
         using T = std::decay_t<decltype(ev)>;
         if constexpr (std::is_same_v<T, chat::GroupJoinedEvent>) {
           log::info("bot: joined group {} ({})", ev.chat_id, ev.name);
-          for (const auto& h : group_joined_handlers) {
-            call_guarded("group joined", h,
-                         GroupJoinedEvent{ev.chat_id, ev.name, ev.actor_fpr, ev.member_fprs});
-          }
+          call_all("group joined", group_joined_handlers,
+                   GroupJoinedEvent{ev.chat_id, ev.name, ev.actor_fpr, ev.member_fprs});
         } else if constexpr (std::is_same_v<T, chat::MemberAddedEvent>) {
-          for (const auto& h : member_added_handlers) {
-            call_guarded("member added", h,
-                         MemberAddedEvent{ev.chat_id, ev.fingerprint, ev.addr, ev.actor_fpr});
-          }
+          call_all("member added", member_added_handlers,
+                   MemberAddedEvent{ev.chat_id, ev.fingerprint, ev.addr, ev.actor_fpr});
         } else if constexpr (std::is_same_v<T, chat::MemberRemovedEvent>) {
-          for (const auto& h : member_removed_handlers) {
-            call_guarded(
-                "member removed", h,
-                MemberRemovedEvent{ev.chat_id, ev.fingerprint, ev.addr, ev.actor_fpr, ev.left});
-          }
+          call_all("member removed", member_removed_handlers,
+                   MemberRemovedEvent{ev.chat_id, ev.fingerprint, ev.addr, ev.actor_fpr, ev.left});
         } else if constexpr (std::is_same_v<T, chat::GroupRemovedEvent>) {
           log::info("bot: removed from group {} by {}", ev.chat_id, ev.actor_fpr);
-          for (const auto& h : group_removed_handlers) {
-            call_guarded("group removed", h, GroupRemovedEvent{ev.chat_id, ev.actor_fpr});
-          }
+          call_all("group removed", group_removed_handlers,
+                   GroupRemovedEvent{ev.chat_id, ev.actor_fpr});
         } else if constexpr (std::is_same_v<T, chat::GroupRenamedEvent>) {
-          for (const auto& h : group_renamed_handlers) {
-            call_guarded("group renamed", h,
-                         GroupRenamedEvent{ev.chat_id, ev.old_name, ev.new_name, ev.actor_fpr});
-          }
+          call_all("group renamed", group_renamed_handlers,
+                   GroupRenamedEvent{ev.chat_id, ev.old_name, ev.new_name, ev.actor_fpr});
         } else if constexpr (std::is_same_v<T, chat::GroupAvatarEvent>) {
           if (group_avatar_handlers.empty()) {
             return {};
@@ -436,9 +490,7 @@ Result<> Bot::Impl::dispatch_group_or_webxdc(chat::Event event) {
             DCBOT_TRY(auto saved, save_attachments({file}));
             out.image = saved.at(0).path;
           }
-          for (const auto& h : group_avatar_handlers) {
-            call_guarded("group avatar", h, out);
-          }
+          call_all("group avatar", group_avatar_handlers, out);
         } else if constexpr (std::is_same_v<T, chat::WebxdcUpdateEvent>) {
           if (webxdc_handlers.empty()) {
             return {};
@@ -456,9 +508,7 @@ Result<> Bot::Impl::dispatch_group_or_webxdc(chat::Event event) {
                                 .notify_text = std::move(ev.notify_text),
                                 .serial = ev.serial,
                                 .timestamp = ev.timestamp};
-          for (const auto& h : webxdc_handlers) {
-            call_guarded("webxdc update", h, out);
-          }
+          call_all("webxdc update", webxdc_handlers, out);
         }
         return {};
       },
@@ -512,13 +562,15 @@ Result<> Bot::Impl::dispatch_message(chat::MessageEvent ev) {
       log::debug("bot: command {}@{} is for another bot", cmd->name, cmd->target);
       return {};
     }
-    for (const auto& c : commands) {
-      if (c.info.name == cmd->name) {
-        if (c.info.admin_only && !data.sender.is_admin) {
-          refuse_admin_command(MessageEvent(*owner, std::move(data)), c.info.name);
+    for (std::size_t i = 0; i < commands.size(); ++i) {
+      auto& c = commands[i];
+      if (!c.removed && c.value.info.name == cmd->name) {
+        if (c.value.info.admin_only && !data.sender.is_admin) {
+          refuse_admin_command(MessageEvent(*owner, std::move(data)), c.value.info.name);
           return {};
         }
-        call_guarded("command", c.handler,
+        OwnerScope scope(*this, runtime::HandlerOwner{c.owner, c.pin});
+        call_guarded("command", c.value.handler,
                      CommandEvent(*owner, std::move(data), cmd->name, std::move(cmd->args)));
         return {};
       }
@@ -528,10 +580,11 @@ Result<> Bot::Impl::dispatch_message(chat::MessageEvent ev) {
     for (auto underscore = cmd->name.find('_'); underscore != std::string::npos;
          underscore = cmd->name.find('_', underscore + 1)) {
       const std::string prefix = cmd->name.substr(0, underscore);
-      for (const auto& c : commands) {
-        if (c.info.name == prefix) {
-          if (c.info.admin_only && !data.sender.is_admin) {
-            refuse_admin_command(MessageEvent(*owner, std::move(data)), c.info.name);
+      for (std::size_t i = 0; i < commands.size(); ++i) {
+        auto& c = commands[i];
+        if (!c.removed && c.value.info.name == prefix) {
+          if (c.value.info.admin_only && !data.sender.is_admin) {
+            refuse_admin_command(MessageEvent(*owner, std::move(data)), c.value.info.name);
             return {};
           }
           std::string args = cmd->name.substr(underscore + 1);
@@ -540,7 +593,8 @@ Result<> Bot::Impl::dispatch_message(chat::MessageEvent ev) {
           if (!cmd->args.empty()) {
             args += " " + cmd->args;
           }
-          call_guarded("command", c.handler,
+          OwnerScope scope(*this, runtime::HandlerOwner{c.owner, c.pin});
+          call_guarded("command", c.value.handler,
                        CommandEvent(*owner, std::move(data), prefix, std::move(args)));
           return {};
         }
@@ -551,9 +605,7 @@ Result<> Bot::Impl::dispatch_message(chat::MessageEvent ev) {
       return {};
     }
   }
-  for (const auto& h : message_handlers) {
-    call_guarded("message", h, MessageEvent(*owner, data));
-  }
+  call_all("message", message_handlers, MessageEvent(*owner, std::move(data)));
   return {};
 }
 
@@ -735,6 +787,10 @@ void Bot::Impl::schedule_flush() {
 Bot::Bot(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Bot::~Bot() {
+  // Extensions (plugin hosts) unload their plugins while the bot is still whole, newest first.
+  while (!impl_->extensions.empty()) {
+    impl_->extensions.pop_back();
+  }
   // Conversations still waiting (the bot never stopped) are destroyed, not resumed.
   for (auto& [key, waiter] : impl_->waiters) {
     waiter.handle.destroy();
@@ -743,7 +799,7 @@ Bot::~Bot() {
 }
 
 void Bot::on_message(MessageHandler handler) {
-  impl_->message_handlers.push_back(std::move(handler));
+  impl_->message_handlers.push_back(std::move(handler), impl_->current_owner);
 }
 
 void Bot::on_command(std::string name, std::string description, CommandHandler handler) {
@@ -753,17 +809,16 @@ void Bot::on_command(std::string name, std::string description, CommandHandler h
 void Bot::on_command(std::string name, std::string description, CommandHandler handler,
                      CommandOptions options) {
   name = normalize_command(std::move(name));
-  for (auto& c : impl_->commands) {
-    if (c.info.name == name) {
-      c.info.description = std::move(description);
-      c.info.admin_only = options.admin_only;
-      c.handler = std::move(handler);
+  Impl::Command command{CommandInfo{name, std::move(description), options.admin_only},
+                        std::move(handler)};
+  for (std::size_t i = 0; i < impl_->commands.size(); ++i) {
+    if (!impl_->commands[i].removed && impl_->commands[i].value.info.name == name) {
+      impl_->commands.replace(i, std::move(command), impl_->current_owner);
+      impl_->compact_handlers();
       return;
     }
   }
-  impl_->commands.push_back(
-      Impl::Command{CommandInfo{std::move(name), std::move(description), options.admin_only},
-                    std::move(handler)});
+  impl_->commands.push_back(std::move(command), impl_->current_owner);
 }
 
 void Bot::set_admins(std::vector<std::string> fingerprints) {
@@ -829,35 +884,35 @@ bool Bot::is_admin(const Sender& sender) const {
 }
 
 void Bot::on_contact_verified(ContactVerifiedHandler handler) {
-  impl_->verified_handlers.push_back(std::move(handler));
+  impl_->verified_handlers.push_back(std::move(handler), impl_->current_owner);
 }
 
 void Bot::on_reaction(ReactionHandler handler) {
-  impl_->reaction_handlers.push_back(std::move(handler));
+  impl_->reaction_handlers.push_back(std::move(handler), impl_->current_owner);
 }
 
 void Bot::on_edit(EditHandler handler) {
-  impl_->edit_handlers.push_back(std::move(handler));
+  impl_->edit_handlers.push_back(std::move(handler), impl_->current_owner);
 }
 
 void Bot::on_delete(DeleteHandler handler) {
-  impl_->delete_handlers.push_back(std::move(handler));
+  impl_->delete_handlers.push_back(std::move(handler), impl_->current_owner);
 }
 
 void Bot::on_delivered(DeliveredHandler handler) {
-  impl_->delivered_handlers.push_back(std::move(handler));
+  impl_->delivered_handlers.push_back(std::move(handler), impl_->current_owner);
 }
 
 void Bot::on_delivery_failed(DeliveryFailedHandler handler) {
-  impl_->failed_handlers.push_back(std::move(handler));
+  impl_->failed_handlers.push_back(std::move(handler), impl_->current_owner);
 }
 
 void Bot::on_start(LifecycleHandler handler) {
-  impl_->start_handlers.push_back(std::move(handler));
+  impl_->start_handlers.push_back(std::move(handler), impl_->current_owner);
 }
 
 void Bot::on_stop(LifecycleHandler handler) {
-  impl_->stop_handlers.push_back(std::move(handler));
+  impl_->stop_handlers.push_back(std::move(handler), impl_->current_owner);
 }
 
 void Bot::set_ignore_bots(bool ignore) {
@@ -867,9 +922,13 @@ void Bot::set_ignore_bots(bool ignore) {
 std::vector<CommandInfo> Bot::commands() const {
   std::vector<CommandInfo> out;
   bool has_help = false;
-  for (const auto& c : impl_->commands) {
-    has_help = has_help || c.info.name == kHelp;
-    out.push_back(c.info);
+  for (std::size_t i = 0; i < impl_->commands.size(); ++i) {
+    const auto& c = impl_->commands[i];
+    if (c.removed) {
+      continue;
+    }
+    has_help = has_help || c.value.info.name == kHelp;
+    out.push_back(c.value.info);
   }
   if (!has_help) {
     out.insert(out.begin(), CommandInfo{std::string(kHelp), "list the commands"});
@@ -913,7 +972,7 @@ Result<ChatId> Bot::join(std::string_view link) {
 }
 
 void Bot::Impl::arm_timer(TimerId id, std::chrono::milliseconds interval, bool repeat,
-                          std::shared_ptr<TimerHandler> handler) {
+                          std::shared_ptr<runtime::Owned<TimerHandler>> handler) {
   auto it = timers.find(id);
   if (it == timers.end()) {
     return;
@@ -932,9 +991,11 @@ void Bot::Impl::arm_timer(TimerId id, std::chrono::milliseconds interval, bool r
         }
         if (!repeat) {
           timers.erase(found);
+          timer_owners.erase(id);
         }
+        OwnerScope scope(*this, runtime::HandlerOwner{handler->owner, handler->pin});
         try {
-          (*handler)();
+          handler->value();
         } catch (const std::exception& e) {
           log::error("bot: timer handler threw: {}", e.what());
         } catch (...) {
@@ -960,8 +1021,11 @@ TimerId Bot::every(std::chrono::milliseconds interval, TimerHandler handler) {
     return id;
   }
   impl_->timers.emplace(id, std::make_shared<boost::asio::steady_timer>(impl_->executor));
-  impl_->arm_timer(id, at_least_1ms(interval), true,
-                   std::make_shared<TimerHandler>(std::move(handler)));
+  impl_->timer_owners.emplace(id, impl_->current_owner.id);
+  impl_->arm_timer(
+      id, at_least_1ms(interval), true,
+      std::make_shared<runtime::Owned<TimerHandler>>(runtime::Owned<TimerHandler>{
+          impl_->current_owner.pin, impl_->current_owner.id, false, std::move(handler)}));
   return id;
 }
 
@@ -971,8 +1035,11 @@ TimerId Bot::after(std::chrono::milliseconds delay, TimerHandler handler) {
     return id;
   }
   impl_->timers.emplace(id, std::make_shared<boost::asio::steady_timer>(impl_->executor));
-  impl_->arm_timer(id, at_least_1ms(delay), false,
-                   std::make_shared<TimerHandler>(std::move(handler)));
+  impl_->timer_owners.emplace(id, impl_->current_owner.id);
+  impl_->arm_timer(
+      id, at_least_1ms(delay), false,
+      std::make_shared<runtime::Owned<TimerHandler>>(runtime::Owned<TimerHandler>{
+          impl_->current_owner.pin, impl_->current_owner.id, false, std::move(handler)}));
   return id;
 }
 
@@ -983,6 +1050,7 @@ void Bot::cancel_timer(TimerId id) {
   }
   it->second->cancel();
   impl_->timers.erase(it);
+  impl_->timer_owners.erase(id);
 }
 
 void Bot::Impl::resume_waiter(const std::pair<ChatId, std::string>& key,
@@ -996,15 +1064,19 @@ void Bot::Impl::resume_waiter(const std::pair<ChatId, std::string>& key,
   if (auto timer = timers.find(waiter.timer); timer != timers.end()) {
     timer->second->cancel();
     timers.erase(timer);
+    timer_owners.erase(waiter.timer);
   }
   *waiter.slot = std::move(message);
+  // The conversation continues as its owner; `waiter` pins the owner's code until it returns.
+  OwnerScope scope(*this, waiter.owner);
   waiter.handle.resume();  // Exceptions end in Conversation::promise_type::unhandled_exception.
 }
 
 bool Bot::await_message(ChatId chat, std::string sender, std::chrono::milliseconds timeout,
                         std::coroutine_handle<> handle, std::optional<MessageEvent>* slot) {
-  if (impl_->stopped) {
-    return false;
+  if (impl_->stopped
+      || (impl_->draining_owner != 0 && impl_->current_owner.id == impl_->draining_owner)) {
+    return false;  // Resumes at once with std::nullopt.
   }
   auto key = std::make_pair(chat, std::move(sender));
   // One conversation waits per sender and chat (a second one can start from a timer or another
@@ -1016,7 +1088,7 @@ bool Bot::await_message(ChatId chat, std::string sender, std::chrono::millisecon
       impl->resume_waiter(key, std::nullopt);
     }
   });
-  impl_->waiters[key] = Impl::Waiter{handle, slot, timer};
+  impl_->waiters[key] = Impl::Waiter{handle, slot, timer, impl_->current_owner};
   return true;
 }
 
@@ -1048,6 +1120,7 @@ void Bot::stop() {
     timer->cancel();
   }
   impl_->timers.clear();
+  impl_->timer_owners.clear();
   if (impl_->engine) {
     impl_->engine->stop();
   }
@@ -1087,7 +1160,7 @@ Result<> Bot::remove_channel_subscriber(ChatId channel, std::string_view fingerp
 }
 
 void Bot::on_channel_subscriber(ChannelSubscriberHandler handler) {
-  impl_->channel_subscriber_handlers.push_back(std::move(handler));
+  impl_->channel_subscriber_handlers.push_back(std::move(handler), impl_->current_owner);
 }
 
 const std::string& Bot::addr() const {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -10,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -74,6 +76,84 @@ std::filesystem::path unique_file_path(const std::filesystem::path& dir, std::st
 
 namespace dcbot {
 
+namespace runtime {
+
+// Who registered a handler, timer or conversation. Id 0 is the program itself; a plugin host takes
+// a fresh id per plugin (Bot::Impl::new_owner_id) so that it can detach exactly that plugin's
+// handlers. `pin` keeps whatever the handler's code lives in (a plugin's shared object) loaded
+// until the handler itself is destroyed.
+struct HandlerOwner {
+  std::uint64_t id = 0;
+  std::shared_ptr<const void> pin{};
+};
+
+// One registered handler with its owner. `pin` is declared first so that it is released after
+// `value` (whose destructor may be code in the pinned shared object).
+template <class T>
+struct Owned {
+  std::shared_ptr<const void> pin{};
+  std::uint64_t owner = 0;
+  bool removed = false;
+  T value{};
+};
+
+// The handlers of one kind, in registration order. Entries have stable addresses and are only
+// marked while handlers run (a handler may unload its own plugin, or register more handlers);
+// Bot::Impl erases marked entries once no dispatch is running.
+template <class T>
+class HandlerList {
+ public:
+  void push_back(T value, const HandlerOwner& owner) {
+    items_.push_back(
+        std::make_unique<Owned<T>>(Owned<T>{owner.pin, owner.id, false, std::move(value)}));
+  }
+
+  [[nodiscard]] std::size_t size() const { return items_.size(); }
+
+  [[nodiscard]] bool empty() const { return items_.empty(); }
+
+  [[nodiscard]] Owned<T>& operator[](std::size_t i) { return *items_[i]; }
+
+  [[nodiscard]] const Owned<T>& operator[](std::size_t i) const { return *items_[i]; }
+
+  // Replaces entry `i` in place (same position); the old entry is destroyed by compact().
+  void replace(std::size_t i, T value, const HandlerOwner& owner) {
+    auto fresh = std::make_unique<Owned<T>>(Owned<T>{owner.pin, owner.id, false, std::move(value)});
+    items_[i]->removed = true;
+    retired_.push_back(std::exchange(items_[i], std::move(fresh)));
+  }
+
+  // Marks every entry of `owner`; returns how many.
+  std::size_t mark_removed(std::uint64_t owner) {
+    std::size_t n = 0;
+    for (auto& item : items_) {
+      if (item->owner == owner && !item->removed) {
+        item->removed = true;
+        ++n;
+      }
+    }
+    return n;
+  }
+
+  // Destroys the marked entries (their handlers first, then their pins).
+  void compact() {
+    std::erase_if(items_, [](const auto& item) { return item->removed; });
+    retired_.clear();
+  }
+
+ private:
+  std::vector<std::unique_ptr<Owned<T>>> items_;
+  std::vector<std::unique_ptr<Owned<T>>> retired_;
+};
+
+// An object that lives as long as a bot (a plugin host), found by its key.
+struct Extension {
+  std::string key{};
+  std::shared_ptr<void> object{};
+};
+
+}  // namespace runtime
+
 struct Bot::Impl {
   struct Command {
     CommandInfo info;
@@ -84,24 +164,24 @@ struct Bot::Impl {
   Bot* owner = nullptr;
   std::optional<runtime::Engine> engine{};
   std::optional<chat::Account> account{};
-  std::vector<MessageHandler> message_handlers{};
-  std::vector<Command> commands{};
-  std::vector<ContactVerifiedHandler> verified_handlers{};
-  std::vector<ReactionHandler> reaction_handlers{};
-  std::vector<EditHandler> edit_handlers{};
-  std::vector<DeleteHandler> delete_handlers{};
-  std::vector<DeliveredHandler> delivered_handlers{};
-  std::vector<DeliveryFailedHandler> failed_handlers{};
-  std::vector<LifecycleHandler> start_handlers{};
-  std::vector<LifecycleHandler> stop_handlers{};
+  runtime::HandlerList<MessageHandler> message_handlers{};
+  runtime::HandlerList<Command> commands{};
+  runtime::HandlerList<ContactVerifiedHandler> verified_handlers{};
+  runtime::HandlerList<ReactionHandler> reaction_handlers{};
+  runtime::HandlerList<EditHandler> edit_handlers{};
+  runtime::HandlerList<DeleteHandler> delete_handlers{};
+  runtime::HandlerList<DeliveredHandler> delivered_handlers{};
+  runtime::HandlerList<DeliveryFailedHandler> failed_handlers{};
+  runtime::HandlerList<LifecycleHandler> start_handlers{};
+  runtime::HandlerList<LifecycleHandler> stop_handlers{};
   // Groups and webxdc (issue #7).
-  std::vector<GroupJoinedHandler> group_joined_handlers{};
-  std::vector<MemberAddedHandler> member_added_handlers{};
-  std::vector<MemberRemovedHandler> member_removed_handlers{};
-  std::vector<GroupRemovedHandler> group_removed_handlers{};
-  std::vector<GroupRenamedHandler> group_renamed_handlers{};
-  std::vector<GroupAvatarHandler> group_avatar_handlers{};
-  std::vector<WebxdcUpdateHandler> webxdc_handlers{};
+  runtime::HandlerList<GroupJoinedHandler> group_joined_handlers{};
+  runtime::HandlerList<MemberAddedHandler> member_added_handlers{};
+  runtime::HandlerList<MemberRemovedHandler> member_removed_handlers{};
+  runtime::HandlerList<GroupRemovedHandler> group_removed_handlers{};
+  runtime::HandlerList<GroupRenamedHandler> group_renamed_handlers{};
+  runtime::HandlerList<GroupAvatarHandler> group_avatar_handlers{};
+  runtime::HandlerList<WebxdcUpdateHandler> webxdc_handlers{};
   // webxdc flushing (PROTOCOL.md §6): the updates queued by one handler run, or by one io turn
   // outside handlers, share a mail, and mails are at least kWebxdcFlushInterval apart (the
   // core's sendUpdateInterval); a flush that comes too early is deferred to a timer on
@@ -114,23 +194,26 @@ struct Bot::Impl {
   std::chrono::steady_clock::time_point last_flush{};
   // Expires with the Impl; posted tasks hold a weak_ptr to it.
   std::shared_ptr<int> alive = std::make_shared<int>(0);
-  std::vector<ChannelSubscriberHandler> channel_subscriber_handlers{};
+  runtime::HandlerList<ChannelSubscriberHandler> channel_subscriber_handlers{};
   bool ignore_bots = true;
   std::vector<std::string> admins{};
   std::function<bool(const Sender&)> admin_check{};
   // When each non-admin last got an admin-only refusal (sender fingerprint -> unix seconds).
   std::map<std::string, std::int64_t> refused_at{};
   boost::asio::any_io_executor executor{};
-  // Running timers (Bot::every / Bot::after) by id.
+  // Running timers (Bot::every / Bot::after) by id, and who set them.
   std::map<TimerId, std::shared_ptr<boost::asio::steady_timer>> timers{};
+  std::map<TimerId, std::uint64_t> timer_owners{};
   TimerId next_timer = 1;
   bool stopped = false;
 
-  // Conversations waiting for a sender's next message, by (chat, sender fingerprint).
+  // Conversations waiting for a sender's next message, by (chat, sender fingerprint). A waiting
+  // conversation pins its owner's code (the coroutine frame belongs to it).
   struct Waiter {
     std::coroutine_handle<> handle;
     std::optional<MessageEvent>* slot = nullptr;
     TimerId timer = 0;
+    runtime::HandlerOwner owner{};
   };
 
   std::map<std::pair<ChatId, std::string>, Waiter> waiters{};
@@ -141,12 +224,69 @@ struct Bot::Impl {
 
   // Starts (or restarts, for `every`) the wait of timer `id`.
   void arm_timer(TimerId id, std::chrono::milliseconds interval, bool repeat,
-                 std::shared_ptr<TimerHandler> handler);
+                 std::shared_ptr<runtime::Owned<TimerHandler>> handler);
 
   // Runs the bot: the start handlers, the Engine until Bot::stop() (or Engine::stop()), then the
   // stop handlers. What `dcbot run` runs; call once.
   Task<void> run();
   runtime::FloodControl flood{};
+
+  // The owner of handlers registered now: the program (id 0), or the plugin whose code runs
+  // (its start(), one of its handlers, timers or conversations). See OwnerScope.
+  runtime::HandlerOwner current_owner{};
+  // Objects that live as long as the bot; ~Bot destroys them newest first, before the handlers.
+  std::vector<runtime::Extension> extensions{};
+  // remove_handlers() is ending this owner's conversations: they may not wait again.
+  std::uint64_t draining_owner = 0;
+
+  // A fresh owner id for a plugin.
+  std::uint64_t new_owner_id() { return next_owner_id_++; }
+
+  // Detaches everything of `owner_id`: its waiting conversations are resumed with std::nullopt
+  // (as by Bot::stop) and run to their end, its timers are cancelled, and its handlers and
+  // commands are never called again. A handler that is running right now (it may be the one
+  // unloading its own plugin) finishes first: the entries, and with them their pins, are destroyed
+  // once the current dispatch has returned. Returns how many handlers were detached.
+  std::size_t remove_handlers(std::uint64_t owner_id);
+  // Erases detached entries when no dispatch is running.
+  void compact_handlers();
+
+  // Makes `owner` the current owner for the scope's lifetime (restores the previous one).
+  class OwnerScope {
+   public:
+    OwnerScope(Impl& impl, runtime::HandlerOwner owner)
+        : impl_(impl), saved_(std::exchange(impl.current_owner, std::move(owner))) {}
+
+    OwnerScope(const OwnerScope&) = delete;
+    OwnerScope& operator=(const OwnerScope&) = delete;
+
+    ~OwnerScope() { impl_.current_owner = std::move(saved_); }
+
+   private:
+    Impl& impl_;
+    runtime::HandlerOwner saved_;
+  };
+
+  // Counts a running dispatch: detached entries are erased when the outermost one ends.
+  class DispatchScope {
+   public:
+    explicit DispatchScope(Impl& impl) : impl_(impl) { ++impl_.dispatch_depth_; }
+
+    DispatchScope(const DispatchScope&) = delete;
+    DispatchScope& operator=(const DispatchScope&) = delete;
+
+    ~DispatchScope() {
+      --impl_.dispatch_depth_;
+      impl_.compact_handlers();
+    }
+
+   private:
+    Impl& impl_;
+  };
+
+  // Calls every live handler of `list` with copies of `args`, each as its owner.
+  template <class T, class... Args>
+  void call_all(std::string_view kind, runtime::HandlerList<T>& list, const Args&... args);
 
   // The Processor (see runtime::Processor): runs in the Engine's transaction.
   Result<> process(const store::InboxItem& item);
@@ -179,6 +319,9 @@ struct Bot::Impl {
   Result<std::vector<Attachment>> save_attachments(const std::vector<chat::Attachment>& files);
   void reply_help(const MessageEvent& ev) const;
   void refuse_admin_command(const MessageEvent& ev, const std::string& command);
+
+  std::uint64_t next_owner_id_ = 1;
+  int dispatch_depth_ = 0;
 };
 
 }  // namespace dcbot

@@ -49,31 +49,31 @@ Result<store::Chat> load_group(store::Db& db, ChatId group) {
 }  // namespace
 
 void Bot::on_group_joined(GroupJoinedHandler handler) {
-  impl_->group_joined_handlers.push_back(std::move(handler));
+  impl_->group_joined_handlers.push_back(std::move(handler), impl_->current_owner);
 }
 
 void Bot::on_member_added(MemberAddedHandler handler) {
-  impl_->member_added_handlers.push_back(std::move(handler));
+  impl_->member_added_handlers.push_back(std::move(handler), impl_->current_owner);
 }
 
 void Bot::on_member_removed(MemberRemovedHandler handler) {
-  impl_->member_removed_handlers.push_back(std::move(handler));
+  impl_->member_removed_handlers.push_back(std::move(handler), impl_->current_owner);
 }
 
 void Bot::on_group_removed(GroupRemovedHandler handler) {
-  impl_->group_removed_handlers.push_back(std::move(handler));
+  impl_->group_removed_handlers.push_back(std::move(handler), impl_->current_owner);
 }
 
 void Bot::on_group_renamed(GroupRenamedHandler handler) {
-  impl_->group_renamed_handlers.push_back(std::move(handler));
+  impl_->group_renamed_handlers.push_back(std::move(handler), impl_->current_owner);
 }
 
 void Bot::on_group_avatar(GroupAvatarHandler handler) {
-  impl_->group_avatar_handlers.push_back(std::move(handler));
+  impl_->group_avatar_handlers.push_back(std::move(handler), impl_->current_owner);
 }
 
 void Bot::on_webxdc_update(WebxdcUpdateHandler handler) {
-  impl_->webxdc_handlers.push_back(std::move(handler));
+  impl_->webxdc_handlers.push_back(std::move(handler), impl_->current_owner);
 }
 
 Result<ChatId> Bot::create_group(std::string_view name, const std::vector<std::string>& members) {

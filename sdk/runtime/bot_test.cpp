@@ -828,5 +828,130 @@ TEST_F(BotTest, ReactEditAndDeleteOwnMessages) {
   EXPECT_EQ(bot_->delete_message(bot_chat, peer_msg.rfc724_mid).error().code, Errc::NotFound);
 }
 
+TEST_F(BotTest, RemoveHandlersDetachesExactlyOneOwner) {
+  auto& impl = bot_->impl();
+  std::vector<std::string> calls;
+  bot_->on_message([&](const MessageEvent& ev) { calls.push_back("program:" + ev.text()); });
+  auto plugin = impl.new_owner_id();
+  auto pin = std::make_shared<int>(7);
+  std::weak_ptr<int> weak_pin = pin;
+  {
+    Bot::Impl::OwnerScope scope(impl, HandlerOwner{plugin, pin});
+    bot_->on_message([&](const MessageEvent& ev) { calls.push_back("plugin:" + ev.text()); });
+    bot_->on_command("/ping", "answers pong", [](const CommandEvent& ev) { ev.reply("pong"); });
+  }
+  pin.reset();
+  EXPECT_FALSE(weak_pin.expired()) << "the handlers pin their owner";
+  auto chat = join();
+  auto commands = bot_->commands();
+  ASSERT_EQ(commands.size(), 2U);
+  EXPECT_EQ(commands[1].name, "/ping");
+  auto replies = say(chat, "one");
+  EXPECT_EQ(calls, (std::vector<std::string>{"program:one", "plugin:one"}));
+  ASSERT_EQ(say(chat, "/ping").size(), 1U);
+
+  EXPECT_EQ(impl.remove_handlers(plugin), 2U);
+  EXPECT_TRUE(weak_pin.expired()) << "detached handlers release the pin at once outside dispatch";
+  EXPECT_EQ(bot_->commands().size(), 1U);
+  calls.clear();
+  say(chat, "two");
+  EXPECT_EQ(calls, (std::vector<std::string>{"program:two"}));
+  // /ping is no command any more: the program's message handler sees it.
+  calls.clear();
+  say(chat, "/ping");
+  EXPECT_EQ(calls, (std::vector<std::string>{"program:/ping"}));
+}
+
+TEST_F(BotTest, HandlerMayDetachItsOwnOwnerWhileRunning) {
+  auto& impl = bot_->impl();
+  auto plugin = impl.new_owner_id();
+  auto pin = std::make_shared<int>(7);
+  std::weak_ptr<int> weak_pin = pin;
+  int calls = 0;
+  bool pinned_during_call = false;
+  {
+    Bot::Impl::OwnerScope scope(impl, HandlerOwner{plugin, pin});
+    bot_->on_message([&, plugin](const MessageEvent&) {
+      ++calls;
+      // Registered while the plugin's handler runs: owned by the plugin too.
+      bot_->on_command("/later", "", [](const CommandEvent&) {});
+      EXPECT_EQ(impl.current_owner.id, plugin);
+      impl.remove_handlers(plugin);
+      pinned_during_call = !weak_pin.expired();
+    });
+    bot_->on_message([&](const MessageEvent&) { ++calls; });
+  }
+  pin.reset();
+  auto chat = join();
+  say(chat, "x");
+  EXPECT_EQ(calls, 1) << "the second handler was detached before its turn";
+  EXPECT_TRUE(pinned_during_call) << "the running handler's code stays pinned until it returns";
+  EXPECT_TRUE(weak_pin.expired());
+  EXPECT_EQ(bot_->commands().size(), 1U) << "/later belonged to the plugin";
+  EXPECT_EQ(impl.current_owner.id, 0U);
+}
+
+TEST_F(BotTest, ReregisteringACommandKeepsItsPlaceAndTakesTheNewOwner) {
+  auto& impl = bot_->impl();
+  bot_->on_command("/a", "first", [](const CommandEvent&) {});
+  bot_->on_command("/b", "", [](const CommandEvent&) {});
+  auto plugin = impl.new_owner_id();
+  {
+    Bot::Impl::OwnerScope scope(impl, HandlerOwner{plugin, nullptr});
+    bot_->on_command("a", "second", [](const CommandEvent&) {});
+  }
+  auto commands = bot_->commands();
+  ASSERT_EQ(commands.size(), 3U);
+  EXPECT_EQ(commands[1].name, "/a");
+  EXPECT_EQ(commands[1].description, "second");
+  impl.remove_handlers(plugin);
+  commands = bot_->commands();
+  ASSERT_EQ(commands.size(), 2U);
+  EXPECT_EQ(commands[1].name, "/b");
+}
+
+TEST_F(BotTest, RemoveHandlersEndsTheOwnersConversationsAndTimers) {
+  auto& impl = bot_->impl();
+  auto plugin = impl.new_owner_id();
+  auto pin = std::make_shared<int>(7);
+  std::weak_ptr<int> weak_pin = pin;
+  int ended = 0;
+  int waited_again = 0;
+  int ticks = 0;
+  int program_ticks = 0;
+  {
+    Bot::Impl::OwnerScope scope(impl, HandlerOwner{plugin, pin});
+    bot_->on_command("wait", "", [&](CommandEvent ev) -> Conversation {
+      auto answer = co_await ev.next_message(std::chrono::minutes(5));
+      EXPECT_FALSE(answer);
+      ++ended;
+      // A conversation being drained cannot wait again: this resumes at once.
+      auto again = co_await ev.next_message(std::chrono::minutes(5));
+      EXPECT_FALSE(again);
+      ++waited_again;
+    });
+    bot_->every(std::chrono::milliseconds(1), [&] { ++ticks; });
+  }
+  bot_->every(std::chrono::milliseconds(1), [&] { ++program_ticks; });
+  pin.reset();
+  auto chat = join();
+  EXPECT_TRUE(say(chat, "/wait").empty());
+  ASSERT_EQ(impl.waiters.size(), 1U);
+  EXPECT_FALSE(weak_pin.expired());
+
+  impl.remove_handlers(plugin);
+  EXPECT_EQ(ended, 1);
+  EXPECT_EQ(waited_again, 1);
+  EXPECT_TRUE(impl.waiters.empty());
+  EXPECT_EQ(impl.timers.size(), 1U) << "only the program's timer is left";
+  // The cancelled waits still hold the plugin's timer handlers until the io loop delivers their
+  // cancellation; then nothing of the plugin is left.
+  io_.run_for(std::chrono::milliseconds(50));
+  io_.restart();
+  EXPECT_TRUE(weak_pin.expired());
+  EXPECT_EQ(ticks, 0);
+  EXPECT_GT(program_ticks, 0);
+}
+
 }  // namespace
 }  // namespace dcbot::runtime
