@@ -378,8 +378,7 @@ std::size_t Bot::Impl::remove_handlers(std::uint64_t owner_id) {
       + member_removed_handlers.mark_removed(owner_id)
       + group_removed_handlers.mark_removed(owner_id)
       + group_renamed_handlers.mark_removed(owner_id) + group_avatar_handlers.mark_removed(owner_id)
-      + webxdc_handlers.mark_removed(owner_id)
-      + channel_subscriber_handlers.mark_removed(owner_id);
+      + webxdc_handlers.mark_removed(owner_id) + channel_subscriber_handlers.mark_removed(owner_id);
   compact_handlers();
   return n;
 }
