@@ -58,10 +58,11 @@ struct Field {
 };
 
 // The events besides messages and commands a plugin may handle, as bot.on_<kind>(fn):
-// contact_verified, reaction, edit, delete, delivered, delivery_failed, start, stop.
-inline constexpr std::array<std::string_view, 8> kEventKinds = {
-    "contact_verified", "reaction",        "edit",  "delete",
-    "delivered",        "delivery_failed", "start", "stop"};
+// contact_verified, reaction, edit, delete, delivered, delivery_failed, start, stop,
+// webxdc_update.
+inline constexpr std::array<std::string_view, 9> kEventKinds = {
+    "contact_verified", "reaction", "edit", "delete",       "delivered",
+    "delivery_failed",  "start",    "stop", "webxdc_update"};
 
 // A command the plugin registered with bot.on_command.
 struct Command {
