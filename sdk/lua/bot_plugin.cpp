@@ -72,6 +72,67 @@ class BotPlugin::BotHost final : public Host {
     return bot_->react(chat_id, target_mid, emoji);
   }
 
+  Result<std::vector<std::string>> group_action(std::string_view kind,
+                                                const std::vector<std::int64_t>& numbers,
+                                                const std::vector<std::string>& texts) override {
+    using Out = std::vector<std::string>;
+    const ChatId chat = numbers.empty() ? 0 : numbers[0];
+    if (kind == "create_group") {
+      std::vector<std::string> members(texts.begin() + 1, texts.end());
+      DCBOT_TRY(auto id, bot_->create_group(texts[0], members));
+      return Out{std::to_string(id)};
+    }
+    if (kind == "create_channel") {
+      DCBOT_TRY(auto id, bot_->create_channel(texts[0]));
+      return Out{std::to_string(id)};
+    }
+    if (kind == "add_member") {
+      DCBOT_TRY(bot_->add_member(chat, texts[0]));
+      return Out{};
+    }
+    if (kind == "remove_member") {
+      DCBOT_TRY(bot_->remove_member(chat, texts[0]));
+      return Out{};
+    }
+    if (kind == "rename_group") {
+      DCBOT_TRY(bot_->rename_group(chat, texts[0]));
+      return Out{};
+    }
+    if (kind == "leave_group") {
+      DCBOT_TRY(bot_->leave_group(chat));
+      return Out{};
+    }
+    if (kind == "group_invite_link") {
+      DCBOT_TRY(auto link, bot_->group_invite_link(chat));
+      return Out{link};
+    }
+    if (kind == "channel_invite_link") {
+      DCBOT_TRY(auto link, bot_->channel_invite_link(chat));
+      return Out{link};
+    }
+    if (kind == "group_members") {
+      DCBOT_TRY(auto members, bot_->group_members(chat));
+      Out out;
+      for (const auto& m : members) {
+        out.push_back(m.fingerprint);
+      }
+      return out;
+    }
+    if (kind == "send") {
+      DCBOT_TRY(auto sent, bot_->send(chat, texts[0]));
+      return Out{sent.rfc724_mid};
+    }
+    if (kind == "edit_message") {
+      DCBOT_TRY(bot_->edit_message(chat, texts[0], texts[1]));
+      return Out{};
+    }
+    if (kind == "delete_message") {
+      DCBOT_TRY(bot_->delete_message(chat, texts[0]));
+      return Out{};
+    }
+    return make_error(Errc::Unsupported, fmt::format("{} is not a bot action", kind));
+  }
+
   Result<> reply(const Message& message, std::string_view text) override {
     if (current != nullptr && current->message_id() == message.message_id) {
       return current->reply(text);
@@ -254,6 +315,46 @@ std::vector<Field> fields_of(const WebxdcUpdateEvent& ev) {
           {"timestamp", ev.timestamp}};
 }
 
+std::vector<Field> fields_of(const GroupJoinedEvent& ev) {
+  return {{"chat_id", ev.chat},
+          {"name", ev.name},
+          {"actor_fingerprint", ev.actor_fingerprint},
+          {"member_fingerprints", ev.member_fingerprints}};
+}
+
+std::vector<Field> fields_of(const MemberAddedEvent& ev) {
+  return {{"chat_id", ev.chat},
+          {"fingerprint", ev.fingerprint},
+          {"addr", ev.addr},
+          {"actor_fingerprint", ev.actor_fingerprint}};
+}
+
+std::vector<Field> fields_of(const MemberRemovedEvent& ev) {
+  return {{"chat_id", ev.chat},
+          {"fingerprint", ev.fingerprint},
+          {"addr", ev.addr},
+          {"actor_fingerprint", ev.actor_fingerprint},
+          {"left", ev.left}};
+}
+
+std::vector<Field> fields_of(const GroupRemovedEvent& ev) {
+  return {{"chat_id", ev.chat}, {"actor_fingerprint", ev.actor_fingerprint}};
+}
+
+std::vector<Field> fields_of(const GroupRenamedEvent& ev) {
+  return {{"chat_id", ev.chat},
+          {"old_name", ev.old_name},
+          {"new_name", ev.new_name},
+          {"actor_fingerprint", ev.actor_fingerprint}};
+}
+
+std::vector<Field> fields_of(const ChannelSubscriberEvent& ev) {
+  return {{"chat_id", ev.chat},
+          {"fingerprint", ev.fingerprint},
+          {"addr", ev.addr},
+          {"subscribed", ev.subscribed}};
+}
+
 std::vector<Field> fields_of(const DeliveredEvent& ev) {
   return {{"chat_id", ev.chat}, {"rfc724_mid", ev.rfc724_mid}};
 }
@@ -299,6 +400,18 @@ void BotPlugin::register_events(const std::shared_ptr<BotPlugin>& self) {
       bot_->on_delivery_failed(forward);
     } else if (kind == "webxdc_update") {
       bot_->on_webxdc_update(forward);
+    } else if (kind == "group_joined") {
+      bot_->on_group_joined(forward);
+    } else if (kind == "member_added") {
+      bot_->on_member_added(forward);
+    } else if (kind == "member_removed") {
+      bot_->on_member_removed(forward);
+    } else if (kind == "group_removed") {
+      bot_->on_group_removed(forward);
+    } else if (kind == "group_renamed") {
+      bot_->on_group_renamed(forward);
+    } else if (kind == "channel_subscriber") {
+      bot_->on_channel_subscriber(forward);
     } else if (kind == "start") {
       bot_->on_start([self, kind] { self->handle_event(kind, {}); });
     } else if (kind == "stop") {

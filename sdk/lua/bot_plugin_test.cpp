@@ -355,6 +355,42 @@ end)
   EXPECT_THAT(say("/whoami"), ElementsAre("admin"));
 }
 
+TEST_F(LuaBotPlugin, GroupActionsFromLua) {
+  auto plugin = attach(write("groups", R"(local bot = require("dcbot")
+bot.on_command("/group", "make a group with me", function(ev)
+  local chat = bot.create_group("Lua Group", { ev.sender.fingerprint })
+  local mid = bot.send(chat, "hello group")
+  bot.edit_message(chat, mid, "hello, edited")
+  bot.rename_group(chat, "Renamed Group")
+  local members = bot.group_members(chat)
+  local link = bot.group_invite_link(chat)
+  ev:reply(math.type(chat) .. " " .. #members .. " " .. link:sub(1, 22) .. " " .. #mid)
+end)
+bot.on_command("/channel", "make a channel", function(ev)
+  local chat = bot.create_channel("Lua News")
+  ev:reply(bot.channel_invite_link(chat):sub(1, 22))
+end)
+)"));
+  ASSERT_TRUE(plugin);
+  EXPECT_EQ(plugin->plugin().event_handler_count("group_joined"), 0);
+  join();
+  // A chat id (integer), one member besides the bot, a group invite link, a Message-ID. (This
+  // test peer has no group hooks, so it does not show the group's own messages.)
+  EXPECT_THAT(
+      say("/group"),
+      ::testing::Contains(::testing::MatchesRegex("integer 1 https://i.delta.chat/# [0-9]+")));
+  EXPECT_THAT(say("/channel"), ElementsAre("https://i.delta.chat/#"));
+  // Errors are Lua errors naming the action.
+  auto bad = attach(write("badgroup", R"(local bot = require("dcbot")
+bot.on_command("/bad", "", function(ev)
+  local ok, err = pcall(bot.add_member, 999999, "nobody")
+  ev:reply(tostring(ok) .. " " .. err)
+end)
+)"));
+  ASSERT_TRUE(bad);
+  EXPECT_THAT(say("/bad"), ElementsAre(HasSubstr("false bot.add_member:")));
+}
+
 TEST_F(LuaBotPlugin, TimerArgumentsAreChecked) {
   auto bad = BotPlugin::attach(
       *bot_, write("badtimer", "require('dcbot').every(0, function() end)"), {}, storage_);

@@ -214,6 +214,16 @@ int Plugin::install_module(lua_State* state) {
                  {"react", lua_react},
                  {"chat_with", lua_chat_with},
                  {"log", lua_log}});
+  // Groups and channels: each a closure over its action name (see Host::group_action).
+  for (const char* action :
+       {"create_group", "add_member", "remove_member", "rename_group", "leave_group",
+        "group_invite_link", "group_members", "send", "edit_message", "delete_message",
+        "create_channel", "channel_invite_link"}) {
+    lua_pushlightuserdata(state, plugin);
+    lua_pushstring(state, action);
+    lua_pushcclosure(state, lua_group_action, 2);
+    lua_setfield(state, -2, action);
+  }
   for (std::string_view kind : kEventKinds) {
     lua_pushlightuserdata(state, plugin);
     push_view(state, kind);
@@ -622,6 +632,99 @@ int Plugin::lua_react(lua_State* state) {
     return luaL_error(state, "bot.react: %s", plugin.error_.c_str());
   }
   return 0;
+}
+
+Result<std::vector<std::string>> Host::group_action(std::string_view kind,
+                                                    const std::vector<std::int64_t>& /*numbers*/,
+                                                    const std::vector<std::string>& /*texts*/) {
+  return make_error(Errc::Unsupported, fmt::format("{} is not available in this host", kind));
+}
+
+// bot.create_group(name, {members}) -> chat id; bot.add_member(chat, contact);
+// bot.remove_member(chat, contact); bot.rename_group(chat, name); bot.leave_group(chat);
+// bot.group_invite_link(chat) -> link; bot.group_members(chat) -> {fingerprints};
+// bot.send(chat, text) -> Message-ID; bot.edit_message(chat, mid, text);
+// bot.delete_message(chat, mid); bot.create_channel(name) -> chat id;
+// bot.channel_invite_link(chat) -> link. Upvalue 2: the action's name.
+int Plugin::lua_group_action(lua_State* state) {
+  Plugin& plugin = self(state);
+  const char* kind = lua_tostring(state, lua_upvalueindex(2));
+  const std::string_view name(kind);
+  const bool name_first = name == "create_group" || name == "create_channel";
+  // Read every argument before any C++ object exists (luaL_check* may raise).
+  const int top = lua_gettop(state);
+  lua_Integer chat = 0;
+  int first_text = 1;
+  if (!name_first) {
+    chat = luaL_checkinteger(state, 1);
+    first_text = 2;
+  }
+  const int text_count = name == "add_member" || name == "remove_member" || name == "rename_group"
+                                 || name == "send" || name == "delete_message"
+                                 || name == "create_group" || name == "create_channel"
+                             ? 1
+                         : name == "edit_message" ? 2
+                                                  : 0;
+  for (int i = first_text; i < first_text + text_count; ++i) {
+    luaL_checkstring(state, i);
+  }
+  const int members_index = name == "create_group" ? 2 : 0;
+  if (members_index != 0 && !lua_isnoneornil(state, members_index)) {
+    luaL_checktype(state, members_index, LUA_TTABLE);
+    const lua_Integer n = luaL_len(state, members_index);
+    for (lua_Integer i = 1; i <= n; ++i) {
+      lua_geti(state, members_index, i);
+      luaL_checkstring(state, -1);
+      lua_pop(state, 1);
+    }
+  }
+  (void)top;
+  std::size_t results = 0;
+  const bool ok = plugin.host_call([&]() -> Result<> {
+    std::vector<std::int64_t> numbers;
+    if (!name_first) {
+      numbers.push_back(chat);
+    }
+    std::vector<std::string> texts;
+    for (int i = first_text; i < first_text + text_count; ++i) {
+      std::size_t size = 0;
+      const char* text = lua_tolstring(state, i, &size);
+      texts.emplace_back(text, size);
+    }
+    if (members_index != 0 && lua_istable(state, members_index)) {
+      const lua_Integer n = static_cast<lua_Integer>(lua_rawlen(state, members_index));
+      for (lua_Integer i = 1; i <= n; ++i) {
+        lua_rawgeti(state, members_index, i);
+        std::size_t size = 0;
+        const char* text = lua_tolstring(state, -1, &size);
+        texts.emplace_back(text == nullptr ? "" : std::string(text, size));
+        lua_pop(state, 1);
+      }
+    }
+    DCBOT_TRY(plugin.values_, plugin.host_->group_action(name, numbers, texts));
+    results = plugin.values_.size();
+    return {};
+  });
+  if (!ok) {
+    return luaL_error(state, "bot.%s: %s", kind, plugin.error_.c_str());
+  }
+  if (name == "group_members") {
+    lua_createtable(state, static_cast<int>(std::min<std::size_t>(results, 1 << 20)), 0);
+    for (std::size_t i = 0; i < results; ++i) {
+      push_view(state, plugin.values_[i]);
+      lua_rawseti(state, -2, static_cast<lua_Integer>(i) + 1);
+    }
+    return 1;
+  }
+  if (results == 0) {
+    return 0;
+  }
+  if (name == "create_group" || name == "create_channel") {
+    lua_pushinteger(state, static_cast<lua_Integer>(std::stoll(plugin.values_[0])));
+    return 1;
+  }
+  push_view(state, plugin.values_[0]);
+  return 1;
 }
 
 // bot.admins() -> a list of key fingerprints.

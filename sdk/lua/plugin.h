@@ -59,10 +59,12 @@ struct Field {
 
 // The events besides messages and commands a plugin may handle, as bot.on_<kind>(fn):
 // contact_verified, reaction, edit, delete, delivered, delivery_failed, start, stop,
-// webxdc_update.
-inline constexpr std::array<std::string_view, 9> kEventKinds = {
-    "contact_verified", "reaction", "edit", "delete",       "delivered",
-    "delivery_failed",  "start",    "stop", "webxdc_update"};
+// webxdc_update, group_joined, member_added, member_removed, group_removed, group_renamed,
+// channel_subscriber.
+inline constexpr std::array<std::string_view, 15> kEventKinds = {
+    "contact_verified", "reaction",       "edit",          "delete",        "delivered",
+    "delivery_failed",  "start",          "stop",          "webxdc_update", "group_joined",
+    "member_added",     "member_removed", "group_removed", "group_renamed", "channel_subscriber"};
 
 // A command the plugin registered with bot.on_command.
 struct Command {
@@ -98,6 +100,14 @@ class Host {
   virtual Result<std::string> webxdc_self_addr(std::string_view fingerprint,
                                                std::string_view instance_mid);
   virtual Result<> react(std::int64_t chat_id, std::string_view target_mid, std::string_view emoji);
+  // Groups and channels (issue #7), one call each of the Bot's API; the defaults refuse.
+  // `kind` names it: "create_group", "add_member", "remove_member", "rename_group",
+  // "leave_group", "group_invite_link", "group_members", "send", "edit_message",
+  // "delete_message", "create_channel", "channel_invite_link". Integer and string arguments
+  // as Lua passed them; the result as strings (a chat id in decimal).
+  virtual Result<std::vector<std::string>> group_action(std::string_view kind,
+                                                        const std::vector<std::int64_t>& numbers,
+                                                        const std::vector<std::string>& texts);
   // Answers `message` in its chat (quoting it where the bot supports that).
   virtual Result<> reply(const Message& message, std::string_view text) = 0;
   // The plugin's key-value storage. get: std::nullopt for a missing key.
@@ -201,6 +211,7 @@ class Plugin {
   static int lua_send_webxdc_update(lua_State* state);
   static int lua_webxdc_self_addr(lua_State* state);
   static int lua_react(lua_State* state);
+  static int lua_group_action(lua_State* state);
   // `relative` inside the plugin's directory, or Errc::InvalidArgument.
   Result<std::filesystem::path> plugin_path(std::string_view relative) const;
   static int lua_chat_with(lua_State* state);
