@@ -34,6 +34,12 @@ struct MessageEvent {
   std::vector<Attachment> attachments;
   std::int64_t timestamp = 0;  // min(Date, now + 60 s), PROTOCOL.md §3.4.
   std::string in_reply_to;
+  // A reply (the body starts with a "> " quote and the mail has In-Reply-To): the quoted text,
+  // taken off `text`, and the quoted message when it is known in this chat.
+  bool has_quote = false;
+  std::string quote_text;
+  std::int64_t quote_message_id = 0;  // 0: unknown here.
+  std::string quote_sender_fpr;       // Empty for the bot's own messages or when unknown.
   // `Chat-Disposition-Notification-To` equals From: the sender asks for a read receipt
   // (PROTOCOL.md §3.9; chat/mdn.h build_read_receipt).
   bool wants_read_receipt = false;

@@ -729,6 +729,19 @@ Result<Effects> Account::receive_in_txn(ByteView raw, std::int64_t now) {
   ev.text = split.text;
   ev.timestamp = timestamp;
   ev.in_reply_to = first_mid(headers, "In-Reply-To");
+  if (!ev.in_reply_to.empty()) {
+    SplitQuote quote = split_quote(ev.text);
+    if (quote.has_quote) {
+      ev.has_quote = true;
+      ev.text = std::move(quote.text);
+      ev.quote_text = std::move(quote.quote);
+      DCBOT_TRY(auto quoted, messages.find_by_mid(ev.in_reply_to));
+      if (quoted && quoted->chat_id == c.chat_id) {
+        ev.quote_message_id = quoted->id;
+        ev.quote_sender_fpr = quoted->sender_fpr;
+      }
+    }
+  }
   if (const auto mdn_to = mailbox(headers, "Chat-Disposition-Notification-To")) {
     ev.wants_read_receipt = same_addr(mdn_to->addr, from.addr);
   }

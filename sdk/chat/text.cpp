@@ -113,6 +113,32 @@ std::string compose_body(std::string_view text, std::string_view status) {
   return out;
 }
 
+SplitQuote split_quote(std::string_view text) {
+  SplitQuote out;
+  const auto lines = lines_of(text);
+  std::size_t i = 0;
+  while (i < lines.size() && lines[i].rfind(">", 0) == 0) {
+    std::string_view line = lines[i].substr(1);
+    if (!line.empty() && line.front() == ' ') {
+      line.remove_prefix(1);
+    }
+    out.quote.append(line);
+    out.quote.push_back('\n');
+    ++i;
+  }
+  std::size_t rest = i;
+  while (rest < lines.size() && lines[rest].empty()) {
+    ++rest;
+  }
+  if (i == 0 || rest == lines.size()) {
+    return SplitQuote{std::string(), std::string(text), false};
+  }
+  out.quote.pop_back();
+  out.text = join(lines, rest, lines.size());
+  out.has_quote = true;
+  return out;
+}
+
 std::string edit_text(std::string_view body) {
   const SplitText split = split_footer(body);  // Keeps the text alive for the line views.
   const auto lines = lines_of(split.text);

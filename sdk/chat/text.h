@@ -22,6 +22,18 @@ SplitText split_footer(std::string_view body);
 // not cut them, then "\n\n-- \n<status>" when a status is set.
 std::string compose_body(std::string_view text, std::string_view status);
 
+// A reply's body (PROTOCOL.md §3.3): the quoted text, each line starting with "> " (or ">"), a
+// blank line, then the reply. `quote` has the markers removed; `text` is the reply.
+struct SplitQuote {
+  std::string quote;
+  std::string text;
+  bool has_quote = false;
+};
+
+// Splits the top quote off `text` (already without its footer). Without leading ">" lines, or
+// when nothing but quote lines is there, returns `text` unchanged and has_quote false.
+SplitQuote split_quote(std::string_view text);
+
 // The new text of an edit request: leading quote lines ("> ...") and the blank line after them
 // are removed, then the "✏️" marker (with or without U+FE0F) and the footer.
 std::string edit_text(std::string_view body);

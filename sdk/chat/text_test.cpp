@@ -57,5 +57,23 @@ TEST(ChatText, SanitizesFilenames) {
   EXPECT_EQ(cut8.size() % 2, 0u);
 }
 
+TEST(Text, SplitQuoteTakesTheTopQuoteOffAReply) {
+  auto r = split_quote("> first line\n>second\n\n/kick spam");
+  EXPECT_TRUE(r.has_quote);
+  EXPECT_EQ(r.quote, "first line\nsecond");
+  EXPECT_EQ(r.text, "/kick spam");
+  auto crlf = split_quote("> quoted\r\n\r\nreply\r\nmore");
+  EXPECT_TRUE(crlf.has_quote);
+  EXPECT_EQ(crlf.quote, "quoted");
+  EXPECT_EQ(crlf.text, "reply\nmore");
+  // Not a quote: nothing before the first ">" line, only quote lines, or no ">" at all.
+  for (std::string_view text : {"plain text", "> only a quote", ">.<", "hi\n> later quote", ""}) {
+    auto same = split_quote(text);
+    EXPECT_FALSE(same.has_quote) << text;
+    EXPECT_EQ(same.text, text);
+    EXPECT_TRUE(same.quote.empty());
+  }
+}
+
 }  // namespace
 }  // namespace dcbot::chat

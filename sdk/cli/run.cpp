@@ -483,6 +483,44 @@ int cmd_invite(const std::string& path, bool legacy) {
   return print_invite(**bot, legacy) ? 0 : kExitFailure;
 }
 
+// `dcbot admin CONFIG`: creates the admin group once and prints its invite link (then a QR code
+// on a terminal). Whoever joins by it is verified and an admin.
+int cmd_admin(const std::string& path, const std::string& name, bool legacy) {
+  auto loaded = load(path);
+  if (!loaded) {
+    print_error(loaded.error());
+    return kExitUsage;
+  }
+  asio::io_context io;
+  auto bot = runtime::open_bot(io.get_executor(), loaded->options);
+  if (!bot) {
+    print_error(bot.error());
+    return exit_code(bot.error());
+  }
+  auto group = (*bot)->create_admin_group(name);
+  if (!group) {
+    print_error(group.error());
+    return kExitFailure;
+  }
+  auto link = (*bot)->group_invite_link(*group, legacy);
+  if (!link) {
+    print_error(link.error());
+    return kExitFailure;
+  }
+  fmt::print("{}\n", *link);
+  if (isatty(STDOUT_FILENO) == 1) {
+    auto qr = cli::render_qr(*link);
+    if (qr) {
+      fmt::print(
+          "\n{}\nScan this with Delta Chat to join the admin group of {}: its members run "
+          "the bot's admin commands. Run the bot so that it can add you.\n",
+          *qr, (*bot)->addr());
+    }
+  }
+  std::fflush(stdout);
+  return 0;
+}
+
 // Hands every queued outbox row to the relay, for at most `timeout`. True if nothing is left.
 bool flush_outbox(asio::io_context& io, Bot& bot, const runtime::BotOptions& options) {
   store::Db& db = bot.impl().engine->db();
@@ -707,6 +745,12 @@ int run(int argc, char** argv, SetupFunction setup) {
         app.add_subcommand("invite", "print the bot's invite link (and a QR code on a terminal)");
     invite_cmd->add_option("config", config_path, "the bot's YAML config")->required();
     invite_cmd->add_flag("--legacy", legacy, "a link without v=3 (older Delta Chat versions)");
+    std::string admin_name;
+    auto* admin_cmd = app.add_subcommand(
+        "admin", "print the invite link of the bot's admin group (created on first use)");
+    admin_cmd->add_option("config", config_path, "the bot's YAML config")->required();
+    admin_cmd->add_option("--name", admin_name, "the group's name when it is created");
+    admin_cmd->add_flag("--legacy", legacy, "a link without v=3 (older Delta Chat versions)");
     auto* join_cmd = app.add_subcommand(
         "join", "join someone's invite link; the next `run` completes the handshake");
     join_cmd->add_option("config", config_path, "the bot's YAML config")->required();
@@ -744,6 +788,9 @@ int run(int argc, char** argv, SetupFunction setup) {
     }
     if (invite_cmd->parsed()) {
       return cmd_invite(config_path, legacy);
+    }
+    if (admin_cmd->parsed()) {
+      return cmd_admin(config_path, admin_name, legacy);
     }
     if (join_cmd->parsed()) {
       return cmd_join(config_path, link);

@@ -14,15 +14,22 @@ namespace {
 
 Message to_lua(const MessageEvent& ev) {
   const MessageData& data = ev.data();
-  return Message{.chat_id = data.chat,
-                 .message_id = data.message_id,
-                 .text = data.text,
-                 .sender = {.addr = data.sender.addr,
-                            .name = data.sender.name,
-                            .fingerprint = data.sender.fingerprint,
-                            .verified = data.sender.verified,
-                            .is_admin = data.sender.is_admin},
-                 .timestamp = data.timestamp};
+  Message out{.chat_id = data.chat,
+              .message_id = data.message_id,
+              .text = data.text,
+              .sender = {.addr = data.sender.addr,
+                         .name = data.sender.name,
+                         .fingerprint = data.sender.fingerprint,
+                         .verified = data.sender.verified,
+                         .is_admin = data.sender.is_admin},
+              .timestamp = data.timestamp};
+  if (data.quote) {
+    out.has_quote = true;
+    out.quote_text = data.quote->text;
+    out.quote_sender = data.quote->sender_fingerprint;
+    out.quote_is_bot = data.quote->quotes_bot;
+  }
+  return out;
 }
 
 }  // namespace
@@ -81,6 +88,10 @@ class BotPlugin::BotHost final : public Host {
       std::vector<std::string> members(texts.begin() + 1, texts.end());
       DCBOT_TRY(auto id, bot_->create_group(texts[0], members));
       return Out{std::to_string(id)};
+    }
+    if (kind == "admin_group") {
+      const auto group = bot_->admin_group();
+      return group ? Out{std::to_string(*group)} : Out{};
     }
     if (kind == "create_channel") {
       DCBOT_TRY(auto id, bot_->create_channel(texts[0]));

@@ -218,7 +218,7 @@ int Plugin::install_module(lua_State* state) {
   for (const char* action :
        {"create_group", "add_member", "remove_member", "rename_group", "leave_group",
         "group_invite_link", "group_members", "send", "edit_message", "delete_message",
-        "create_channel", "channel_invite_link"}) {
+        "create_channel", "channel_invite_link", "admin_group"}) {
     lua_pushlightuserdata(state, plugin);
     lua_pushstring(state, action);
     lua_pushcclosure(state, lua_group_action, 2);
@@ -466,6 +466,17 @@ void Plugin::push_event(lua_State* state, Plugin& plugin, const Dispatch& dispat
   lua_setfield(state, -2, "is_admin");
   lua_setfield(state, -2, "sender");
 
+  if (message.has_quote) {
+    lua_createtable(state, 0, 3);
+    push_view(state, message.quote_text);
+    lua_setfield(state, -2, "text");
+    push_view(state, message.quote_sender);
+    lua_setfield(state, -2, "sender_fingerprint");
+    lua_pushboolean(state, message.quote_is_bot ? 1 : 0);
+    lua_setfield(state, -2, "from_bot");
+    lua_setfield(state, -2, "quote");
+  }
+
   if (dispatch.handler == 0) {
     push_view(state, dispatch.command);
     lua_setfield(state, -2, "command");
@@ -650,7 +661,8 @@ int Plugin::lua_group_action(lua_State* state) {
   Plugin& plugin = self(state);
   const char* kind = lua_tostring(state, lua_upvalueindex(2));
   const std::string_view name(kind);
-  const bool name_first = name == "create_group" || name == "create_channel";
+  const bool name_first =
+      name == "create_group" || name == "create_channel" || name == "admin_group";
   // Read every argument before any C++ object exists (luaL_check* may raise).
   const int top = lua_gettop(state);
   lua_Integer chat = 0;
@@ -719,7 +731,7 @@ int Plugin::lua_group_action(lua_State* state) {
   if (results == 0) {
     return 0;
   }
-  if (name == "create_group" || name == "create_channel") {
+  if (name == "create_group" || name == "create_channel" || name == "admin_group") {
     lua_pushinteger(state, static_cast<lua_Integer>(std::stoll(plugin.values_[0])));
     return 1;
   }

@@ -49,6 +49,11 @@ struct Message {
   std::string text{};
   Sender sender{};
   std::int64_t timestamp = 0;  // Unix seconds.
+  // A reply's quote (ev.quote in Lua; nil when `has_quote` is false).
+  bool has_quote = false;
+  std::string quote_text{};
+  std::string quote_sender{};  // The quoted message's sender fingerprint; empty if unknown/own.
+  bool quote_is_bot = false;   // The quoted message is one of the bot's own.
 };
 
 // One field of an event that is not a message (ev.<name> in Lua).

@@ -548,6 +548,14 @@ Result<> Bot::Impl::dispatch_message(chat::MessageEvent ev) {
                    .text = std::move(ev.text),
                    .attachments = std::move(files),
                    .timestamp = ev.timestamp};
+  if (ev.has_quote) {
+    const bool quotes_bot = ev.quote_message_id != 0 && ev.quote_sender_fpr.empty();
+    data.quote = Quote{.text = std::move(ev.quote_text),
+                       .rfc724_mid = ev.in_reply_to,
+                       .message_id = ev.quote_message_id,
+                       .sender_fingerprint = std::move(ev.quote_sender_fpr),
+                       .quotes_bot = quotes_bot};
+  }
   data.sender.is_admin = owner->is_admin(data.sender);
   if (!waiters.empty()) {
     auto key = std::make_pair(data.chat, data.sender.fingerprint);
@@ -877,9 +885,12 @@ bool Bot::is_admin(const Sender& sender) const {
       return false;
     }
   }
-  return sender.verified
-         && std::find(impl_->admins.begin(), impl_->admins.end(), sender.fingerprint)
-                != impl_->admins.end();
+  if (!sender.verified) {
+    return false;
+  }
+  return std::find(impl_->admins.begin(), impl_->admins.end(), sender.fingerprint)
+             != impl_->admins.end()
+         || impl_->in_admin_group(sender.fingerprint);
 }
 
 void Bot::on_contact_verified(ContactVerifiedHandler handler) {

@@ -16,6 +16,7 @@
 #include "runtime/bot.h"
 #include "store/chats.h"
 #include "store/contacts.h"
+#include "store/runtime_tables.h"
 
 namespace dcbot {
 namespace {
@@ -46,7 +47,83 @@ Result<store::Chat> load_group(store::Db& db, ChatId group) {
   return *chat;
 }
 
+// Where the admin group's chat id is kept (the runtime's own PluginKv namespace).
+constexpr std::string_view kAdminStore = "dcbot:admin";
+constexpr std::string_view kAdminGroupKey = "group";
+
+Result<ChatId> stored_admin_group(store::Db& db) {
+  DCBOT_TRY(auto value, store::PluginKv(db).get(kAdminStore, kAdminGroupKey));
+  if (!value) {
+    return ChatId{0};
+  }
+  const std::string text(value->begin(), value->end());
+  try {
+    return ChatId{std::stoll(text)};
+  } catch (const std::exception&) {
+    return make_error(Errc::Parse, "bot: the stored admin group id is no number: " + text);
+  }
+}
+
 }  // namespace
+
+bool Bot::Impl::in_admin_group(const std::string& fingerprint) {
+  auto group = owner->admin_group();
+  if (!group) {
+    return false;
+  }
+  auto members = chat::group_members(*account, *group);
+  if (!members) {
+    log::error("bot: admin group members: {}", members.error().to_string());
+    return false;
+  }
+  return std::binary_search(members->begin(), members->end(), fingerprint);
+}
+
+std::optional<ChatId> Bot::admin_group() const {
+  if (!impl_->admin_group_id) {
+    auto stored = stored_admin_group(impl_->engine->db());
+    if (!stored) {
+      log::error("{}", stored.error().to_string());
+      return std::nullopt;
+    }
+    impl_->admin_group_id = *stored;
+  }
+  if (*impl_->admin_group_id == 0) {
+    return std::nullopt;
+  }
+  auto member = chat::is_group_member(*impl_->account, *impl_->admin_group_id);
+  if (!member || !*member) {
+    return std::nullopt;
+  }
+  return *impl_->admin_group_id;
+}
+
+Result<ChatId> Bot::create_admin_group(std::string_view name) {
+  store::Db& db = impl_->engine->db();
+  DCBOT_TRY(ChatId existing, stored_admin_group(db));
+  if (existing != 0) {
+    impl_->admin_group_id = existing;
+    return existing;
+  }
+  std::string title(name);
+  if (title.empty()) {
+    title =
+        (impl_->options.display_name.empty() ? addr() : impl_->options.display_name) + " admins";
+  }
+  ChatId group = 0;
+  auto made = run(*impl_, [&](std::int64_t now) -> Result<Mails> {
+    DCBOT_TRY(group, chat::create_group(*impl_->account, title, {}, now));
+    const std::string id = std::to_string(group);
+    DCBOT_TRY(store::PluginKv(db).put(kAdminStore, kAdminGroupKey, to_bytes(id)));
+    return Mails{};
+  });
+  if (!made) {
+    return made.error();
+  }
+  impl_->admin_group_id = group;
+  log::info("bot: created the admin group \"{}\"", title);
+  return group;
+}
 
 void Bot::on_group_joined(GroupJoinedHandler handler) {
   impl_->group_joined_handlers.push_back(std::move(handler), impl_->current_owner);

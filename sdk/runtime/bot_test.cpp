@@ -495,6 +495,101 @@ TEST_F(BotTest, AdminOnlyCommandsAreRefusedAndHiddenFromOthers) {
   EXPECT_EQ(say(chat, "/public")[0].text, "member");
 }
 
+TEST_F(BotTest, RepliesCarryTheirQuoteWithTheQuotedSender) {
+  std::vector<MessageEvent> messages;
+  bot_->on_message([&](const MessageEvent& ev) { messages.push_back(ev); });
+  std::vector<CommandEvent> commands;
+  bot_->on_command("/kick", "", [&](const CommandEvent& ev) { commands.push_back(ev); });
+  auto chat = join();
+  auto bot_chat = bot_->chat_with(peer_->fingerprint());
+  ASSERT_TRUE(bot_chat) << bot_chat.error().to_string();
+  auto question = bot_->send(*bot_chat, "Pizza or pasta?\nTell me.");
+  ASSERT_TRUE(question) << question.error().to_string();
+  bot_to_peer();
+
+  // A reply to the bot's own message.
+  auto answer = peer_->build_text(chat, "> Pizza or pasta?\n> Tell me.\n\nPasta!",
+                                  chat::SendOptions{question->rfc724_mid, {}, now()});
+  ASSERT_TRUE(answer);
+  exchange({*answer});
+  ASSERT_EQ(messages.size(), 1U);
+  EXPECT_EQ(messages[0].text(), "Pasta!");
+  ASSERT_TRUE(messages[0].quote());
+  EXPECT_EQ(messages[0].quote()->text, "Pizza or pasta?\nTell me.");
+  EXPECT_EQ(messages[0].quote()->rfc724_mid, question->rfc724_mid);
+  EXPECT_EQ(messages[0].quote()->message_id, question->message_id);
+  EXPECT_TRUE(messages[0].quote()->quotes_bot);
+  EXPECT_TRUE(messages[0].quote()->sender_fingerprint.empty());
+
+  // A command replying to the peer's own earlier message names its sender.
+  auto plain = peer_->build_text(chat, "buy cheap stuff", chat::SendOptions{{}, {}, now()});
+  ASSERT_TRUE(plain);
+  exchange({*plain});
+  ASSERT_EQ(messages.size(), 2U);
+  EXPECT_FALSE(messages[1].quote()) << "no quote without a reply";
+  auto kick = peer_->build_text(chat, "> buy cheap stuff\n\n/kick spam",
+                                chat::SendOptions{plain->rfc724_mid, {}, now()});
+  ASSERT_TRUE(kick);
+  exchange({*kick});
+  ASSERT_EQ(commands.size(), 1U);
+  EXPECT_EQ(commands[0].args(), "spam");
+  ASSERT_TRUE(commands[0].quote());
+  EXPECT_EQ(commands[0].quote()->sender_fingerprint, peer_->fingerprint());
+  EXPECT_EQ(commands[0].quote()->message_id, messages[1].message_id());
+  EXPECT_FALSE(commands[0].quote()->quotes_bot);
+
+  // A quote of a message the bot never saw keeps only its text and Message-ID.
+  auto unknown = peer_->build_text(chat, "> lost words\n\nreally?",
+                                   chat::SendOptions{"nowhere@relay.test", {}, now()});
+  ASSERT_TRUE(unknown);
+  exchange({*unknown});
+  ASSERT_EQ(messages.size(), 3U);
+  ASSERT_TRUE(messages[2].quote());
+  EXPECT_EQ(messages[2].text(), "really?");
+  EXPECT_EQ(messages[2].quote()->text, "lost words");
+  EXPECT_EQ(messages[2].quote()->message_id, 0);
+  EXPECT_TRUE(messages[2].quote()->sender_fingerprint.empty());
+  EXPECT_FALSE(messages[2].quote()->quotes_bot);
+}
+
+TEST_F(BotTest, VerifiedMembersOfTheAdminGroupAreAdmins) {
+  bot_->on_command("/who", "", [](const CommandEvent& ev) {
+    ev.reply(ev.sender().is_admin ? "admin" : "member");
+  });
+  auto chat = join();
+  EXPECT_FALSE(bot_->admin_group());
+  EXPECT_EQ(say(chat, "/who")[0].text, "member");
+  auto group = bot_->create_admin_group();
+  ASSERT_TRUE(group) << group.error().to_string();
+  EXPECT_EQ(bot_->group_name(*group).value(), "Echo Bot admins");
+  EXPECT_EQ(bot_->create_admin_group("Other name").value(), *group) << "created once";
+  EXPECT_EQ(bot_->admin_group(), *group);
+  EXPECT_EQ(say(chat, "/who")[0].text, "member") << "not a member yet";
+
+  ASSERT_TRUE(bot_->add_member(*group, peer_->fingerprint()));
+  bot_to_peer();
+  EXPECT_EQ(say(chat, "/who")[0].text, "admin");
+
+  // Kept in the store.
+  reopen([](BotOptions&) {});
+  bot_->on_command("/who", "", [](const CommandEvent& ev) {
+    ev.reply(ev.sender().is_admin ? "admin" : "member");
+  });
+  EXPECT_EQ(bot_->admin_group(), *group);
+  EXPECT_EQ(say(chat, "/who")[0].text, "admin");
+
+  ASSERT_TRUE(bot_->remove_member(*group, peer_->fingerprint()));
+  bot_to_peer();
+  EXPECT_EQ(say(chat, "/who")[0].text, "member");
+
+  // The YAML's admins still count; a bot that left its admin group has none.
+  ASSERT_TRUE(bot_->add_member(*group, peer_->fingerprint()));
+  ASSERT_TRUE(bot_->leave_group(*group));
+  bot_to_peer();
+  EXPECT_FALSE(bot_->admin_group());
+  EXPECT_EQ(say(chat, "/who")[0].text, "member");
+}
+
 TEST_F(BotTest, FloodControlDropsMessagesOverThePerUserLimit) {
   auto clock = std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::hours(1000));
   reopen([&](BotOptions& o) {

@@ -2,7 +2,8 @@
 --
 --   commands:  { "/hours": "We are open 9-17.", "/menu": { file: files/menu.txt, text: "Our menu" } }
 --   keywords:  [ { match: "price", answer: "See /prices." }, { pattern: "^hello", answer: "Hi!" } ]
---   feedback:  true      -- /feedback TEXT forwards TEXT to the bot's admins (the YAML's admins:)
+--   feedback:  true      -- /feedback TEXT forwards TEXT to the admin group (`dcbot admin`), or
+--                           else to each admin of the YAML's admins: in a 1:1 chat
 --   greeting:  "Hi! Send /help to see what I can do."   -- to everyone who verifies the bot
 --
 -- An answer is a text, or a map with `text`, `file` (relative to this plugin's folder; an .xdc
@@ -90,16 +91,23 @@ if bot.config.feedback ~= false then
       ev:reply("Usage: /feedback YOUR MESSAGE")
       return
     end
+    local from = ev.sender.name ~= "" and (ev.sender.name .. " <" .. ev.sender.addr .. ">")
+      or ev.sender.addr
+    local text = "Feedback from " .. from .. ":\n" .. args
     local sent = 0
-    for _, fingerprint in ipairs(bot.admins()) do
-      local ok, chat = pcall(bot.chat_with, fingerprint)
-      if ok then
-        local from = ev.sender.name ~= "" and (ev.sender.name .. " <" .. ev.sender.addr .. ">")
-          or ev.sender.addr
-        bot.send_text(chat, "Feedback from " .. from .. ":\n" .. args)
-        sent = sent + 1
-      else
-        bot.log("feedback: admin " .. fingerprint .. " is not a contact yet: " .. tostring(chat))
+    local admin_group = bot.admin_group()
+    if admin_group then
+      bot.send_text(admin_group, text)
+      sent = 1
+    else
+      for _, fingerprint in ipairs(bot.admins()) do
+        local ok, chat = pcall(bot.chat_with, fingerprint)
+        if ok then
+          bot.send_text(chat, text)
+          sent = sent + 1
+        else
+          bot.log("feedback: admin " .. fingerprint .. " is not a contact yet: " .. tostring(chat))
+        end
       end
     end
     if sent > 0 then

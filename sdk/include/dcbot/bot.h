@@ -108,6 +108,14 @@ class Bot {
   [[nodiscard]] bool is_admin(const Sender& sender) const;
   // The fingerprints of set_admins (upper-case hex).
   [[nodiscard]] const std::vector<std::string>& admins() const;
+
+  // The bot's admin group (`dcbot admin CONFIG`, docs/moderation.md): its members whom the bot
+  // verified (they joined by the group's invite link, or by the bot's own link) are admins, as
+  // well as those of set_admins. Without a set_admin_check both rules apply. Created on the first
+  // call and named `name` (default "<bot name> admins"); later calls return the same group.
+  Result<ChatId> create_admin_group(std::string_view name = {});
+  // The admin group, or std::nullopt when none was created or the bot is no member any more.
+  [[nodiscard]] std::optional<ChatId> admin_group() const;
   // The 1:1 chat with a contact the bot knows (by key fingerprint), created if needed.
   // Errc::NotFound for a key the bot has never seen (e.g. an admin who never wrote to it).
   Result<ChatId> chat_with(std::string_view fingerprint);

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -41,6 +42,17 @@ struct Attachment {
   std::uint64_t size = 0;
 };
 
+// What a reply quotes: Delta Chat's "Reply" puts the quoted text on top of the message.
+struct Quote {
+  std::string text{};           // The quoted text (without the "> " markers).
+  std::string rfc724_mid{};     // The quoted message's Message-ID (the mail's In-Reply-To).
+  std::int64_t message_id = 0;  // The bot's row of the quoted message; 0 if the bot never saw it.
+  // Who wrote the quoted message: its sender's fingerprint; empty for the bot's own messages and
+  // for messages the bot never saw.
+  std::string sender_fingerprint{};
+  bool quotes_bot = false;  // The quoted message is one of the bot's own.
+};
+
 // The fields of a received message, without the bot it belongs to.
 struct MessageData {
   ChatId chat = 0;
@@ -49,7 +61,8 @@ struct MessageData {
   Sender sender{};
   std::string text{};
   std::vector<Attachment> attachments{};
-  std::int64_t timestamp = 0;  // Unix seconds (the sender's Date, at most slightly ahead).
+  std::int64_t timestamp = 0;    // Unix seconds (the sender's Date, at most slightly ahead).
+  std::optional<Quote> quote{};  // Set when the message is a reply; `text` is without the quote.
 };
 
 // A new text or file message in a chat. reply() and reply_file() queue the answer in the same
@@ -72,6 +85,9 @@ class MessageEvent {
   [[nodiscard]] const std::string& rfc724_mid() const { return data_.rfc724_mid; }
 
   [[nodiscard]] std::int64_t timestamp() const { return data_.timestamp; }
+
+  // What this message replies to (Delta Chat's "Reply"); std::nullopt for a plain message.
+  [[nodiscard]] const std::optional<Quote>& quote() const { return data_.quote; }
 
   [[nodiscard]] const MessageData& data() const { return data_; }
 
