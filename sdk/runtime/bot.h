@@ -198,8 +198,6 @@ struct Bot::Impl {
   bool ignore_bots = true;
   std::vector<std::string> admins{};
   std::function<bool(const Sender&)> admin_check{};
-  // The admin group's chat id, read from the store on first use (Bot::admin_group); 0: none.
-  std::optional<ChatId> admin_group_id{};
   // True if `fingerprint` is a current member of the admin group.
   bool in_admin_group(const std::string& fingerprint);
   // When each non-admin last got an admin-only refusal (sender fingerprint -> unix seconds).

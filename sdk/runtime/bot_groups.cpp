@@ -80,30 +80,32 @@ bool Bot::Impl::in_admin_group(const std::string& fingerprint) {
 }
 
 std::optional<ChatId> Bot::admin_group() const {
-  if (!impl_->admin_group_id) {
-    auto stored = stored_admin_group(impl_->engine->db());
-    if (!stored) {
-      log::error("{}", stored.error().to_string());
-      return std::nullopt;
-    }
-    impl_->admin_group_id = *stored;
-  }
-  if (*impl_->admin_group_id == 0) {
+  // Read each time (one indexed row): `dcbot admin` may create the group while the bot runs.
+  auto stored = stored_admin_group(impl_->engine->db());
+  if (!stored) {
+    log::error("{}", stored.error().to_string());
     return std::nullopt;
   }
-  auto member = chat::is_group_member(*impl_->account, *impl_->admin_group_id);
+  if (*stored == 0) {
+    return std::nullopt;
+  }
+  auto member = chat::is_group_member(*impl_->account, *stored);
   if (!member || !*member) {
     return std::nullopt;
   }
-  return *impl_->admin_group_id;
+  return *stored;
 }
 
 Result<ChatId> Bot::create_admin_group(std::string_view name) {
   store::Db& db = impl_->engine->db();
   DCBOT_TRY(ChatId existing, stored_admin_group(db));
   if (existing != 0) {
-    impl_->admin_group_id = existing;
-    return existing;
+    DCBOT_TRY(bool member, chat::is_group_member(*impl_->account, existing));
+    if (member) {
+      return existing;
+    }
+    log::info("bot: the bot is no member of its admin group {} any more: making a new one",
+              existing);
   }
   std::string title(name);
   if (title.empty()) {
@@ -120,7 +122,6 @@ Result<ChatId> Bot::create_admin_group(std::string_view name) {
   if (!made) {
     return made.error();
   }
-  impl_->admin_group_id = group;
   log::info("bot: created the admin group \"{}\"", title);
   return group;
 }

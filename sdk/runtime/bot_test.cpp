@@ -588,6 +588,11 @@ TEST_F(BotTest, VerifiedMembersOfTheAdminGroupAreAdmins) {
   bot_to_peer();
   EXPECT_FALSE(bot_->admin_group());
   EXPECT_EQ(say(chat, "/who")[0].text, "member");
+  // Asking again makes a new one.
+  auto fresh = bot_->create_admin_group();
+  ASSERT_TRUE(fresh);
+  EXPECT_NE(*fresh, *group);
+  EXPECT_EQ(bot_->admin_group(), *fresh);
 }
 
 TEST_F(BotTest, FloodControlDropsMessagesOverThePerUserLimit) {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The `dcbot` commands that need no relay: `export` / `import` move a bot (keys and state) to
 // another data dir, and the imported bot publishes the very same invite link; `init --offline`
-// writes a config from a URL; an `invite: DCACCOUNT:` account is invented once and kept.
+// writes a config from a URL; an `invite: DCACCOUNT:` account is invented once and kept; `admin`
+// prints the admin group's link.
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -68,6 +69,29 @@ TEST_F(CliCommands, ExportThenImportKeepsTheKeysAndTheInviteLink) {
   ASSERT_EQ(code_b, 0) << read_file(log_);
   EXPECT_EQ(link_b, link) << "the moved bot must keep its key and invite tokens";
   EXPECT_EQ(dcbot({"import", b.string(), backup.string()}).first, 2) << "never overwrites";
+}
+
+TEST_F(CliCommands, AdminPrintsTheAdminGroupsLinkMadeOnce) {
+  const fs::path a = config("a", "bot@relay.test");
+  auto [code, link] = dcbot({"admin", a.string(), "--name", "Mods of the bot"});
+  ASSERT_EQ(code, 0) << read_file(log_);
+  link = link.substr(0, link.find('\n'));
+  ASSERT_EQ(link.rfind("https://i.delta.chat/#", 0), 0U) << link;
+  EXPECT_NE(link.find("&g=Mods+of+the+bot"), std::string::npos) << link;
+  EXPECT_NE(link.find("&x="), std::string::npos) << link;
+  EXPECT_NE(link.find("v=3"), std::string::npos) << link;
+  // The same group (and link) afterwards; --name only names a new group.
+  auto [again, link2] = dcbot({"admin", a.string(), "--name", "Other"});
+  ASSERT_EQ(again, 0) << read_file(log_);
+  EXPECT_EQ(link2.substr(0, link2.find('\n')), link);
+  auto [legacy_code, legacy] = dcbot({"admin", a.string(), "--legacy"});
+  ASSERT_EQ(legacy_code, 0);
+  EXPECT_EQ(legacy.find("v=3"), std::string::npos) << legacy;
+  // It is not the bot's 1:1 invite link.
+  auto [invite_code, invite] = dcbot({"invite", a.string()});
+  ASSERT_EQ(invite_code, 0);
+  EXPECT_EQ(invite.find("&g="), std::string::npos) << invite;
+  EXPECT_EQ(dcbot({"admin", (dir_ / "missing.yaml").string()}).first, 2);
 }
 
 TEST_F(CliCommands, ImportRefusesOtherBotsAndNonExports) {

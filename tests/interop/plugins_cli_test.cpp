@@ -255,7 +255,7 @@ TEST_F(PluginsCli, InitWithADcloginUrlLogsInWritesTheConfigAndTheBotAnswers) {
 }
 
 // bots/helper (issue #8): configured commands and keywords, a file answer, /help, a greeting and
-// /feedback forwarded to the admin, who is recognised by key fingerprint.
+// /feedback forwarded to the admin, who is recognised by key fingerprint, then to the admin group.
 TEST_F(PluginsCli, HelperBotAnswersFromItsYamlAndForwardsFeedbackToTheAdmin) {
   auto admin =
       PeerAccount::create_and_configure(*peer_, relay_, relay_.fresh_address("admin-"), "Admin");
@@ -322,6 +322,21 @@ TEST_F(PluginsCli, HelperBotAnswersFromItsYamlAndForwardsFeedbackToTheAdmin) {
   EXPECT_NE(std::string(forwarded->at("text").as_string()).find("Feedback from User"),
             std::string::npos);
   EXPECT_EQ(forwarded->at("chatId").to_number<std::uint32_t>(), *admin_chat);
+
+  // With an admin group (`dcbot admin`, run while the bot runs), feedback goes there.
+  auto [admin_code, admin_out] = run_capture({DCBOT_BIN, "admin", config.string()}, log_);
+  ASSERT_EQ(admin_code, 0) << read_file(log_);
+  auto admin_group = admin->secure_join(admin_out.substr(0, admin_out.find('\n')));
+  ASSERT_TRUE(admin_group) << admin_group.error().to_string();
+  ASSERT_TRUE(admin->wait_securejoin_joiner_done(90s)) << read_file(log_);
+  expect_answer(chat, "/feedback more cake please", "Thank you! Your feedback was forwarded.");
+  auto in_group = admin->wait_incoming_message_matching(
+      [](const boost::json::object& m) {
+        return std::string(m.at("text").as_string()).find("more cake please") != std::string::npos;
+      },
+      90s);
+  ASSERT_TRUE(in_group) << in_group.error().to_string() << read_file(log_);
+  EXPECT_EQ(in_group->at("chatId").to_number<std::uint32_t>(), *admin_group);
   stop();
 }
 

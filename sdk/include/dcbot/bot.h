@@ -112,7 +112,8 @@ class Bot {
   // The bot's admin group (`dcbot admin CONFIG`, docs/moderation.md): its members whom the bot
   // verified (they joined by the group's invite link, or by the bot's own link) are admins, as
   // well as those of set_admins. Without a set_admin_check both rules apply. Created on the first
-  // call and named `name` (default "<bot name> admins"); later calls return the same group.
+  // call and named `name` (default "<bot name> admins"); later calls return the same group, or
+  // a new one if the bot was removed from it.
   Result<ChatId> create_admin_group(std::string_view name = {});
   // The admin group, or std::nullopt when none was created or the bot is no member any more.
   [[nodiscard]] std::optional<ChatId> admin_group() const;
