@@ -6,7 +6,9 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -432,6 +434,184 @@ TEST_F(PluginsCli, PollBotSendsTheAppCountsOneVotePerMemberAndPostsResults) {
   ASSERT_TRUE(vote(0, self_addr));  // A double vote: refused.
   ASSERT_TRUE(wait_log("double vote", 1, 90s)) << read_file(log_);
   expect_answer(chat, "/results", "Pizza or pasta?\nPizza: 0\nPasta: 1\n1 voter");
+  stop();
+}
+
+// bots/poll in a group (issue #8 acceptance): the poll app reaches three real-core members; the
+// votes they send as status updates reach every member and the bot tallies them by signing key;
+// a forged vote and a second vote of the same member are not counted (PROTOCOL.md §3/§4: the first
+// valid vote counts); /results posts exactly the tally. Nothing assumes delivery order: every
+// wait is for a condition (the bot's log line for each vote, the updates a core holds).
+TEST_F(PluginsCli, PollBotInAGroupOfThreeMembersTalliesOneVoteEachAndPostsResults) {
+  write_bot(
+      dir_ / "lua" / "bot.yaml", lua_addr_, "Poll Bot",
+      "plugins:\n  - lua: " + (fs::path(DCBOT_SOURCE_DIR) / "bots/poll/poll.lua").string() + "\n");
+  const std::string link = invite(dir_ / "lua" / "bot.yaml");
+  pid_ = spawn({DCBOT_BIN, "run", (dir_ / "lua" / "bot.yaml").string()}, log_);
+
+  // Three members: the fixture's user and two more accounts of the same core process.
+  std::vector<PeerAccount> more;
+  for (const char* name : {"Ben", "Cleo"}) {
+    auto member =
+        PeerAccount::create_and_configure(*peer_, relay_, relay_.fresh_address("member-"), name);
+    ASSERT_TRUE(member) << member.error().to_string();
+    more.push_back(std::move(*member));
+  }
+  for (auto& member : more) {
+    ASSERT_TRUE(member.wait_for_event("ImapInboxIdle", 60s));
+  }
+  PeerAccount& anna = user();
+  PeerAccount& ben = more[0];
+  PeerAccount& cleo = more[1];
+  const std::vector<PeerAccount*> members{&anna, &ben, &cleo};
+
+  // Every member verifies the bot by its invite link, so the bot and the members hold each
+  // other's keys; Anna verifies Ben and Cleo, so she may add them to an encrypted group.
+  std::uint32_t anna_bot_chat = 0;
+  for (PeerAccount* m : members) {
+    auto chat = m->secure_join(link);
+    ASSERT_TRUE(chat) << chat.error().to_string();
+    ASSERT_TRUE(m->wait_securejoin_joiner_done(90s)) << m->addr() << "\n" << read_file(log_);
+    anna_bot_chat = m == &anna ? *chat : anna_bot_chat;
+  }
+  auto introduce = [&](PeerAccount& inviter, PeerAccount& joiner) -> std::uint32_t {
+    auto qr = inviter.securejoin_qr();
+    EXPECT_TRUE(qr) << qr.error().to_string();
+    auto chat = joiner.secure_join(qr ? *qr : std::string());
+    EXPECT_TRUE(chat) << chat.error().to_string();
+    auto done = inviter.wait_securejoin_inviter_done(90s);
+    EXPECT_TRUE(done) << done.error().to_string();
+    EXPECT_TRUE(joiner.wait_securejoin_joiner_done(90s));
+    return done ? done->at("contactId").to_number<std::uint32_t>() : 0;
+  };
+  const std::uint32_t anna_ben = introduce(anna, ben);
+  const std::uint32_t anna_cleo = introduce(anna, cleo);
+  ASSERT_NE(anna_ben, 0U);
+  ASSERT_NE(anna_cleo, 0U);
+  auto bot_chat = anna.get_chat(anna_bot_chat);
+  ASSERT_TRUE(bot_chat) << bot_chat.error().to_string();
+  ASSERT_EQ(bot_chat->at("contactIds").as_array().size(), 1U);
+  const auto anna_bot = bot_chat->at("contactIds").as_array()[0].to_number<std::uint32_t>();
+
+  // Anna makes the group; her /poll is its first message (the bot learns the group from it).
+  auto group = anna.create_group_chat("Poll group");
+  ASSERT_TRUE(group) << group.error().to_string();
+  for (std::uint32_t contact : {anna_bot, anna_ben, anna_cleo}) {
+    ASSERT_TRUE(anna.add_contact_to_chat(*group, contact));
+  }
+  const std::string question = "Where shall we meet?";
+  const std::vector<std::string> options{"Café", "Park", "Library"};
+  ASSERT_TRUE(anna.send_text(*group, "/poll " + question + " | Café |Park|  Library  "));
+
+  // The app reaches every member's core in the group, the poll as its status update.
+  std::map<PeerAccount*, std::uint32_t> app_of;
+  std::map<PeerAccount*, std::uint32_t> chat_of;
+  std::map<PeerAccount*, std::string> self_addr_of;
+  for (PeerAccount* m : members) {
+    auto app = m->wait_incoming_message_matching(
+        [&](const boost::json::object& msg) {
+          return msg.at("viewType") == "Webxdc" && msg.at("text") == question.c_str();
+        },
+        90s);
+    ASSERT_TRUE(app) << m->addr() << ": " << app.error().to_string() << "\n" << read_file(log_);
+    EXPECT_EQ(app->at("showPadlock"), true);
+    app_of[m] = app->at("id").to_number<std::uint32_t>();
+    chat_of[m] = app->at("chatId").to_number<std::uint32_t>();
+    auto chat = m->get_chat(chat_of[m]);
+    ASSERT_TRUE(chat) << chat.error().to_string();
+    EXPECT_EQ(chat->at("chatType"), "Group") << m->addr();
+    EXPECT_EQ(chat->at("name"), "Poll group") << m->addr();
+    auto info = m->call("get_webxdc_info", {app_of[m]});
+    ASSERT_TRUE(info) << info.error().to_string();
+    self_addr_of[m] = std::string(info->at("selfAddr").as_string());
+  }
+  EXPECT_EQ(chat_of[&anna], *group);
+  for (PeerAccount* m : members) {
+    boost::json::value poll;
+    for (auto deadline = std::chrono::steady_clock::now() + 90s;
+         poll.is_null() && std::chrono::steady_clock::now() < deadline;) {
+      auto updates = m->get_webxdc_status_updates(app_of[m]);
+      ASSERT_TRUE(updates) << updates.error().to_string();
+      for (const auto& item : updates->as_array()) {
+        const auto& payload = item.at("payload");
+        if (payload.is_object() && payload.as_object().contains("type")
+            && payload.at("type") == "poll") {
+          poll = payload;
+        }
+      }
+      std::this_thread::sleep_for(200ms);
+    }
+    ASSERT_FALSE(poll.is_null()) << m->addr() << " has no poll update\n" << read_file(log_);
+    EXPECT_EQ(poll.at("question"), question.c_str());
+    EXPECT_EQ(poll.at("options"), boost::json::value(boost::json::array{
+                                      options[0].c_str(), options[1].c_str(), options[2].c_str()}));
+  }
+
+  // The votes: each member's core sends a status update with its own selfAddr (PROTOCOL.md §2).
+  auto vote_update = [](int option, const std::string& voter) {
+    return R"({"payload":{"type":"vote","option":)" + std::to_string(option) + R"(,"voter":")"
+           + voter + R"("}})";
+  };
+  auto vote = [&](PeerAccount& m, int option, const std::string& voter) {
+    auto sent = m.send_webxdc_status_update(app_of[&m], vote_update(option, voter));
+    EXPECT_TRUE(sent) << sent.error().to_string();
+  };
+  auto wait_poll_log = [&](const std::string& line) {
+    EXPECT_TRUE(wait_log("poll: " + line, 1, 90s)) << "no \"" << line << "\"\n" << read_file(log_);
+  };
+  // Cleo's vote in Anna's name is forged (not signed by Anna's key): not counted for anyone.
+  vote(cleo, 1, self_addr_of[&anna]);
+  wait_poll_log("a vote for someone else from " + cleo.addr() + " ignored");
+  vote(anna, 1, self_addr_of[&anna]);
+  vote(ben, 0, self_addr_of[&ben]);
+  vote(cleo, 1, self_addr_of[&cleo]);
+  for (PeerAccount* m : members) {
+    wait_poll_log("vote by " + m->addr() + " counted");
+  }
+  // Ben votes again, for another option: a double vote, refused (the first one counts).
+  vote(ben, 2, self_addr_of[&ben]);
+  wait_poll_log("double vote by " + ben.addr() + " refused");
+
+  // Every member's core holds every vote update (in whatever order they arrived).
+  const std::multiset<std::string> all_votes{
+      vote_update(1, self_addr_of[&anna]), vote_update(1, self_addr_of[&anna]),
+      vote_update(0, self_addr_of[&ben]), vote_update(2, self_addr_of[&ben]),
+      vote_update(1, self_addr_of[&cleo])};
+  for (PeerAccount* m : members) {
+    std::multiset<std::string> held;
+    for (auto deadline = std::chrono::steady_clock::now() + 90s;
+         held != all_votes && std::chrono::steady_clock::now() < deadline;) {
+      std::this_thread::sleep_for(200ms);
+      auto updates = m->get_webxdc_status_updates(app_of[m]);
+      ASSERT_TRUE(updates) << updates.error().to_string();
+      held.clear();
+      for (const auto& item : updates->as_array()) {
+        const auto& payload = item.at("payload");
+        if (payload.is_object() && payload.as_object().contains("type")
+            && payload.at("type") == "vote") {
+          held.insert(vote_update(payload.at("option").to_number<int>(),
+                                  std::string(payload.at("voter").as_string())));
+        }
+      }
+    }
+    EXPECT_EQ(held, all_votes) << m->addr();
+  }
+
+  // /results in the group: one vote each, Ben's first one counted, for everyone to read.
+  const std::string tally = question + "\nCafé: 1\nPark: 2\nLibrary: 0\n3 voters";
+  ASSERT_TRUE(ben.send_text(chat_of[&ben], "/results"));
+  for (PeerAccount* m : members) {
+    auto results = m->wait_incoming_message_matching(
+        [](const boost::json::object& msg) {
+          return std::string(msg.at("text").as_string()).rfind("Where shall we meet?\n", 0) == 0;
+        },
+        90s);
+    ASSERT_TRUE(results) << m->addr() << ": " << results.error().to_string() << "\n"
+                         << read_file(log_);
+    EXPECT_EQ(std::string(results->at("text").as_string()), tally) << m->addr();
+    EXPECT_EQ(results->at("chatId").to_number<std::uint32_t>(), chat_of[m]) << m->addr();
+    EXPECT_EQ(results->at("showPadlock"), true);
+  }
   stop();
 }
 
