@@ -9,44 +9,37 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <gtest/gtest.h>
 
 #include "dcbot/bot.h"
 #include "runtime/bot.h"
 #include "store/chats.h"
 
+#include "support/inprocess_bot.h"
+#include "support/peer_setup.h"
+#include "support/process.h"
 #include "support/relay_env.h"
 #include "support/rpc_peer.h"
 
 namespace dcbot {
 namespace {
 
-namespace asio = boost::asio;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using testsupport::InProcessBot;
+using testsupport::join_by_link;
 using testsupport::PeerAccount;
+using testsupport::read_file;
 using testsupport::RelayEnv;
 using testsupport::RpcPeer;
 namespace json = boost::json;
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 class ChannelInterop : public ::testing::Test {
  protected:
@@ -55,24 +48,11 @@ class ChannelInterop : public ::testing::Test {
     ASSERT_TRUE(env) << "the local test relay is required: " << env.error().to_string();
     relay_ = std::move(*env);
 
-    runtime::BotOptions o;
-    o.transport.addr = relay_.fresh_address("news-");
-    o.transport.password = relay_.password;
-    o.transport.imap = runtime::ServerSettings{.host = relay_.host, .port = relay_.imaps_port};
-    o.transport.smtp = runtime::ServerSettings{.host = relay_.host, .port = relay_.smtps_port};
-    o.transport.ca_file = relay_.ca_cert;
-    o.transport.connect_timeout = 10s;
-    o.transport.io_timeout = 30s;
-    o.data_dir = fs::path(DCBOT_BINARY_DIR) / "channel-interop" / o.transport.addr;
-    o.display_name = "News Bot";
-    o.fetcher.backoff_min = 200ms;
-    o.fetcher.backoff_max = 2s;
-    o.sender.send_per_minute = 0;
-    o.sender.backoff_min = 200ms;
-    o.sender.backoff_max = 2s;
-    auto bot = runtime::open_bot(io_.get_executor(), o);
-    ASSERT_TRUE(bot) << bot.error().to_string();
-    bot_ = std::move(*bot);
+    auto runner = InProcessBot::open(relay_, "news-",
+                                     fs::path(DCBOT_BINARY_DIR) / "channel-interop", "News Bot");
+    ASSERT_TRUE(runner) << runner.error().to_string();
+    runner_ = std::move(*runner);
+    bot_ = &runner_->bot();
     bot_->on_message([this](MessageEvent ev) {
       {
         std::lock_guard lock(mutex_);
@@ -106,38 +86,19 @@ class ChannelInterop : public ::testing::Test {
       ASSERT_TRUE(user) << user.error().to_string();
       users_.push_back(std::move(*user));
     }
-    // A fresh core account ignores mails that arrived before its first INBOX fetch.
     for (auto& user : users_) {
-      auto idle = user.wait_for_event("ImapInboxIdle", 60s);
-      ASSERT_TRUE(idle) << idle.error().to_string();
+      auto ready = testsupport::wait_ready(user);
+      ASSERT_TRUE(ready) << ready.error().to_string();
     }
   }
 
-  void TearDown() override {
-    if (thread_.joinable()) {
-      asio::post(io_, [this] { bot_->impl().engine->stop(); });
-      thread_.join();
-    }
-    bot_.reset();
-  }
-
-  void start_bot() {
-    asio::co_spawn(io_, bot_->impl().engine->run(), [](const std::exception_ptr&) {});
-    thread_ = std::thread([this] { io_.run(); });
-  }
-
-  template <class Fn>
-  auto on_bot(Fn fn) -> decltype(fn()) {
-    std::promise<decltype(fn())> promise;
-    asio::post(io_, [&] { promise.set_value(fn()); });
-    return promise.get_future().get();
-  }
+  void TearDown() override { runner_.reset(); }
 
   // Creates the bot's channel and lets every user join it (the first by the v3 link, the others
   // by the legacy one); starts the bot. Returns the users' channel chat ids.
   std::vector<std::uint32_t> all_join(const std::string& name, ChatId& channel) {
     std::vector<std::uint32_t> chats;
-    auto created = bot_->create_channel(name);  // Before start_bot(): still on this thread.
+    auto created = bot_->create_channel(name);  // Before runner_->start(): still on this thread.
     EXPECT_TRUE(created) << created.error().to_string();
     if (!created) {
       return chats;
@@ -149,13 +110,11 @@ class ChannelInterop : public ::testing::Test {
     if (!link || !legacy_link) {
       return chats;
     }
-    start_bot();
+    runner_->start();
     for (std::size_t i = 0; i < users_.size(); ++i) {
-      auto chat = users_[i].secure_join(i == 0 ? *link : *legacy_link);
+      auto chat = join_by_link(users_[i], i == 0 ? *link : *legacy_link);
       EXPECT_TRUE(chat) << chat.error().to_string();
-      auto done = users_[i].wait_securejoin_joiner_done(90s);
-      EXPECT_TRUE(done) << done.error().to_string();
-      if (!chat || !done) {
+      if (!chat) {
         return {};
       }
       chats.push_back(*chat);
@@ -222,9 +181,8 @@ class ChannelInterop : public ::testing::Test {
   }
 
   RelayEnv relay_;
-  asio::io_context io_;
-  std::thread thread_;
-  std::unique_ptr<Bot> bot_;
+  std::unique_ptr<InProcessBot> runner_;
+  Bot* bot_ = nullptr;  // runner_'s bot.
   std::unique_ptr<RpcPeer> peer_;
   std::vector<PeerAccount> users_;
   std::mutex mutex_;
@@ -236,7 +194,7 @@ class ChannelInterop : public ::testing::Test {
 
 TEST_F(ChannelInterop, TwoCoreUsersJoinByLinkAndReceivePosts) {
   const std::string name = "Bot News ✓ Täglich";
-  // Before start_bot(): still on this thread.
+  // Before runner_->start(): still on this thread.
   auto channel = bot_->create_channel(name);
   ASSERT_TRUE(channel) << channel.error().to_string();
   auto link = bot_->channel_invite_link(*channel);
@@ -248,15 +206,13 @@ TEST_F(ChannelInterop, TwoCoreUsersJoinByLinkAndReceivePosts) {
   auto legacy_link = bot_->channel_invite_link(*channel, /*legacy=*/true);
   ASSERT_TRUE(legacy_link) << legacy_link.error().to_string();
   EXPECT_EQ(legacy_link->find("v=3"), std::string::npos);
-  start_bot();
+  runner_->start();
 
   // Reader 1 scans the v3 link and gets the first post.
   std::vector<std::uint32_t> chats;
   auto join = [&](std::size_t i, const std::string& invite) {
-    auto chat = users_[i].secure_join(invite);
+    auto chat = join_by_link(users_[i], invite);
     ASSERT_TRUE(chat) << chat.error().to_string();
-    auto done = users_[i].wait_securejoin_joiner_done(90s);
-    ASSERT_TRUE(done) << done.error().to_string();
     chats.push_back(*chat);
     expect_incoming_channel(users_[i], *chat, name);
   };
@@ -264,7 +220,7 @@ TEST_F(ChannelInterop, TwoCoreUsersJoinByLinkAndReceivePosts) {
   ASSERT_EQ(chats.size(), 1U);
   ASSERT_TRUE(wait_subscribers(1)) << "the bot's on_channel_subscriber did not fire";
   const std::string first = "First post 📰 — Grüße an alle Abonnenten";
-  auto sent = on_bot([&] { return bot_->send_text(*channel, first); });
+  auto sent = runner_->on_bot([&] { return bot_->send_text(*channel, first); });
   ASSERT_TRUE(sent) << sent.error().to_string();
   auto msg = expect_post(users_[0], chats[0], first);
   ASSERT_FALSE(msg.empty());
@@ -285,7 +241,7 @@ TEST_F(ChannelInterop, TwoCoreUsersJoinByLinkAndReceivePosts) {
     EXPECT_EQ(subscribers_[0].chat, *channel);
     EXPECT_TRUE(subscribers_[1].subscribed);
   }
-  auto subs = on_bot([&] { return bot_->channel_subscribers(*channel); });
+  auto subs = runner_->on_bot([&] { return bot_->channel_subscribers(*channel); });
   ASSERT_TRUE(subs) << subs.error().to_string();
   EXPECT_EQ(subs->size(), 2U);
 
@@ -311,7 +267,7 @@ TEST_F(ChannelInterop, TwoCoreUsersJoinByLinkAndReceivePosts) {
     content[i] = static_cast<char>((i * 37 + i / 11) & 0xff);
   }
   std::ofstream(path, std::ios::binary) << content;
-  sent = on_bot([&] { return bot_->send_file(*channel, path, "the bulletin"); });
+  sent = runner_->on_bot([&] { return bot_->send_file(*channel, path, "the bulletin"); });
   ASSERT_TRUE(sent) << sent.error().to_string();
   for (std::size_t i = 0; i < users_.size(); ++i) {
     auto got = expect_post(users_[i], chats[i], "the bulletin");
@@ -341,20 +297,21 @@ TEST_F(ChannelInterop, ReaderLeavesAndTheBotRemovesTheOther) {
     EXPECT_FALSE(subscribers_[2].subscribed);
     EXPECT_EQ(subscribers_[2].chat, channel);
   }
-  auto subs = on_bot([&] { return bot_->channel_subscribers(channel); });
+  auto subs = runner_->on_bot([&] { return bot_->channel_subscribers(channel); });
   ASSERT_TRUE(subs) << subs.error().to_string();
   EXPECT_EQ(*subs, std::vector<std::string>{second_fpr});
 
   // The bot removes reader 2: the core leaves the channel chat; nobody is left to post to.
-  auto removed = on_bot([&] { return bot_->remove_channel_subscriber(channel, second_fpr); });
+  auto removed =
+      runner_->on_bot([&] { return bot_->remove_channel_subscriber(channel, second_fpr); });
   ASSERT_TRUE(removed) << removed.error().to_string();
   EXPECT_TRUE(wait_chat(users_[1], chats[1], [](const json::object& chat) {
     return chat.at("selfInGroup") == false;
   })) << "the core still counts itself a subscriber";
-  subs = on_bot([&] { return bot_->channel_subscribers(channel); });
+  subs = runner_->on_bot([&] { return bot_->channel_subscribers(channel); });
   ASSERT_TRUE(subs);
   EXPECT_TRUE(subs->empty());
-  auto post = on_bot([&] { return bot_->send_text(channel, "anyone?"); });
+  auto post = runner_->on_bot([&] { return bot_->send_text(channel, "anyone?"); });
   ASSERT_FALSE(post);
   EXPECT_EQ(post.error().code, Errc::InvalidArgument);
 }
@@ -369,14 +326,14 @@ TEST_F(ChannelInterop, BotJoinsACoreChannelAndReadsItsPosts) {
   EXPECT_NE(link->find("&b="), std::string::npos);
   auto bot_chat = bot_->join(*link);  // Queued before the engine runs, as `dcbot join` does.
   ASSERT_TRUE(bot_chat) << bot_chat.error().to_string();
-  start_bot();
+  runner_->start();
   auto done = owner.wait_securejoin_inviter_done(90s);
   ASSERT_TRUE(done) << done.error().to_string();
   // The relay may deliver the owner's first post before its member-added mail, and a post
   // without the secret can never be read: wait until the bot holds the secret.
   bool joined = false;
   for (int i = 0; i < 180 && !joined; ++i) {
-    joined = on_bot([&] {
+    joined = runner_->on_bot([&] {
       auto chat = store::Chats(bot_->impl().engine->db()).get(*bot_chat);
       return chat && *chat && !(*chat)->has_left;
     });
@@ -403,7 +360,7 @@ TEST_F(ChannelInterop, BotJoinsACoreChannelAndReadsItsPosts) {
   EXPECT_EQ(it->sender.addr, owner.addr());
   lock.unlock();
   // The channel is read-only for the bot.
-  auto reply = on_bot([&] { return bot_->send_text(*bot_chat, "may I?"); });
+  auto reply = runner_->on_bot([&] { return bot_->send_text(*bot_chat, "may I?"); });
   ASSERT_FALSE(reply);
   EXPECT_EQ(reply.error().code, Errc::Unsupported);
 }

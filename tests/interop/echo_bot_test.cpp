@@ -11,19 +11,15 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <gtest/gtest.h>
 
 #include "base/bytes.h"
@@ -41,6 +37,9 @@
 #include "store/contacts.h"
 #include "store/db.h"
 
+#include "support/inprocess_bot.h"
+#include "support/peer_setup.h"
+#include "support/process.h"
 #include "support/relay_env.h"
 #include "support/rpc_peer.h"
 #include <spdlog/sinks/base_sink.h>
@@ -52,7 +51,11 @@ namespace {
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using testsupport::check_encrypted_chat_with;
+using testsupport::create_ready_user;
+using testsupport::InProcessBot;
 using testsupport::PeerAccount;
+using testsupport::read_file;
 using testsupport::RelayEnv;
 using testsupport::RpcPeer;
 namespace json = boost::json;
@@ -72,13 +75,6 @@ Task<Result<>> inject_mails(RelayEnv env, std::string to, std::vector<std::strin
   }
   (void)co_await session.quit();
   co_return Result<>{};
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
 }
 
 // Every line the SDK logs (dcbot::log writes through the spdlog logger "dcbot"), so that a test
@@ -210,7 +206,6 @@ std::string build_hand_made(const HandMade& m, const pgp::Certificate& bot_cert,
 struct Seen {
   std::mutex mutex;
   std::condition_variable cv;
-  std::vector<ContactVerifiedEvent> verified;
   std::vector<MessageData> messages;
 
   bool wait(const std::function<bool()>& done, std::chrono::seconds limit) {
@@ -227,24 +222,11 @@ class EchoBotInterop : public ::testing::Test {
     ASSERT_TRUE(env) << "the local test relay is required: " << env.error().to_string();
     relay_ = std::move(*env);
 
-    runtime::BotOptions o;
-    o.transport.addr = relay_.fresh_address("echo-");
-    o.transport.password = relay_.password;
-    o.transport.imap = runtime::ServerSettings{.host = relay_.host, .port = relay_.imaps_port};
-    o.transport.smtp = runtime::ServerSettings{.host = relay_.host, .port = relay_.smtps_port};
-    o.transport.ca_file = relay_.ca_cert;
-    o.transport.connect_timeout = 10s;
-    o.transport.io_timeout = 30s;
-    o.data_dir = fs::path(DCBOT_BINARY_DIR) / "echo-interop" / o.transport.addr;
-    o.display_name = "Echo Bot";
-    o.fetcher.backoff_min = 200ms;
-    o.fetcher.backoff_max = 2s;
-    o.sender.send_per_minute = 0;
-    o.sender.backoff_min = 200ms;
-    o.sender.backoff_max = 2s;
-    auto bot = runtime::open_bot(io_.get_executor(), o);
-    ASSERT_TRUE(bot) << bot.error().to_string();
-    bot_ = std::move(*bot);
+    auto runner = InProcessBot::open(relay_, "echo-", fs::path(DCBOT_BINARY_DIR) / "echo-interop",
+                                     "Echo Bot");
+    ASSERT_TRUE(runner) << runner.error().to_string();
+    runner_ = std::move(*runner);
+    bot_ = &runner_->bot();
 
     // The echo bot of bots/echo/main.cpp, plus recording for the assertions.
     bot_->on_message([this](MessageEvent ev) {
@@ -261,98 +243,53 @@ class EchoBotInterop : public ::testing::Test {
         ev.reply_file(file.path, ev.text());
       }
     });
-    bot_->on_contact_verified([this](ContactVerifiedEvent ev) {
-      {
-        std::lock_guard lock(seen_.mutex);
-        seen_.verified.push_back(std::move(ev));
-      }
-      seen_.cv.notify_all();
-    });
 
     testsupport::RpcPeerOptions peer_options;
     peer_options.name = "user";
     auto peer = RpcPeer::start(peer_options);
     ASSERT_TRUE(peer) << peer.error().to_string();
     peer_ = std::move(*peer);
-    auto user = PeerAccount::create_and_configure(*peer_, relay_, relay_.fresh_address("user-"),
-                                                  "Ünïcode User");
+    // The bot may write to the user only once its core idles (a fresh core account treats mails
+    // that arrived before its first INBOX fetch as old).
+    auto user = create_ready_user(*peer_, relay_, "user-", "Ünïcode User");
     ASSERT_TRUE(user) << user.error().to_string();
     user_.emplace(std::move(*user));
-    // A fresh core account treats mails that arrived before its first INBOX fetch as old and
-    // does not process them: wait until it idles before the bot may write to it.
-    auto idle = user_->wait_for_event("ImapInboxIdle", 60s);
-    ASSERT_TRUE(idle) << idle.error().to_string();
   }
 
-  void TearDown() override {
-    if (thread_.joinable()) {
-      asio::post(io_, [this] { bot_->impl().engine->stop(); });
-      thread_.join();
-    }
-    bot_.reset();
-  }
-
-  // Starts the bot's engine on its own io thread.
-  void start_bot() {
-    asio::co_spawn(io_, bot_->impl().engine->run(), [](const std::exception_ptr&) {});
-    thread_ = std::thread([this] { io_.run(); });
-  }
-
-  // Runs `fn` on the bot's io thread and waits for it.
-  template <class Fn>
-  auto on_bot(Fn fn) -> decltype(fn()) {
-    std::promise<decltype(fn())> promise;
-    asio::post(io_, [&] { promise.set_value(fn()); });
-    return promise.get_future().get();
-  }
+  void TearDown() override { runner_.reset(); }
 
   bool wait_verified(std::size_t n = 1) {
-    return seen_.wait([&] { return seen_.verified.size() >= n; }, 90s);
+    return runner_->wait_verified(
+        [n](const std::vector<ContactVerifiedEvent>& seen) { return seen.size() >= n; }, 90s);
   }
 
-  ContactVerifiedEvent verified(std::size_t i = 0) {
-    std::lock_guard lock(seen_.mutex);
-    return seen_.verified.at(i);
-  }
+  ContactVerifiedEvent verified(std::size_t i = 0) { return runner_->verified().at(i); }
 
   PeerAccount& user() { return *user_; }
 
   // The user joins the bot's link; checks the core's view of the finished handshake and
   // returns the user's chat with the bot.
   std::uint32_t user_joins(bool legacy) {
-    auto link = bot_->invite_link(legacy);  // Before start_bot(): still on this thread.
+    auto link = bot_->invite_link(legacy);  // Before the bot runs: still on this thread.
     EXPECT_TRUE(link) << link.error().to_string();
     EXPECT_EQ(link->rfind("https://i.delta.chat/#", 0), 0U);
     EXPECT_EQ(link->find("v=3") != std::string::npos, !legacy);
-    start_bot();
-    auto chat = user().secure_join(*link);
+    runner_->start();
+    // The same (stable) link again, then the handshake until the bot verified the user.
+    auto chat = runner_->verify_user(user(), legacy);
     EXPECT_TRUE(chat) << chat.error().to_string();
-    auto done = user().wait_securejoin_joiner_done(90s);
-    EXPECT_TRUE(done) << done.error().to_string();
+    if (!chat) {
+      return 0;
+    }
     expect_encrypted_chat_with_bot(*chat);
-    EXPECT_TRUE(wait_verified()) << "the bot's ContactVerified handler did not fire";
-    auto v = verified();
-    EXPECT_EQ(v.addr, user().addr());
+    EXPECT_EQ(verified().addr, user().addr());
     return *chat;
   }
 
+  // The user's chat with the bot is encrypted, with the bot (marked a bot) as its one contact.
   void expect_encrypted_chat_with_bot(std::uint32_t chat_id) {
-    auto chat = user().get_chat(chat_id);
-    ASSERT_TRUE(chat) << chat.error().to_string();
-    EXPECT_EQ(chat->at("isEncrypted"), true);
-    const auto& ids = chat->at("contactIds").as_array();
-    ASSERT_EQ(ids.size(), 1U);
-    auto contact = user().get_contact(ids[0].to_number<std::uint32_t>());
-    ASSERT_TRUE(contact) << contact.error().to_string();
-    EXPECT_EQ(contact->at("address"), json::value(bot_->addr()));
-    // The core emits SecurejoinJoinerProgress 1000 while it handles vc-contact-confirm and marks
-    // the sender a bot only later in the same receive_imf call (`mark_bot`): poll for the flag.
-    for (int i = 0; i < 100 && contact && contact->at("isBot") != true; ++i) {
-      std::this_thread::sleep_for(100ms);
-      contact = user().get_contact(ids[0].to_number<std::uint32_t>());
-    }
-    ASSERT_TRUE(contact) << contact.error().to_string();
-    EXPECT_EQ(contact->at("isBot"), true);
+    auto checked = check_encrypted_chat_with(user(), chat_id, bot_->addr(), /*is_bot=*/true);
+    EXPECT_TRUE(checked) << checked.error().to_string();
   }
 
   // The user sends `text` and the bot's echo arrives in the same chat, encrypted.
@@ -369,9 +306,8 @@ class EchoBotInterop : public ::testing::Test {
 
   std::shared_ptr<LogLines> log_;
   RelayEnv relay_;
-  asio::io_context io_;
-  std::thread thread_;
-  std::unique_ptr<Bot> bot_;
+  std::unique_ptr<InProcessBot> runner_;
+  Bot* bot_ = nullptr;  // runner_'s bot.
   Seen seen_;
   std::unique_ptr<RpcPeer> peer_;
   std::optional<PeerAccount> user_;
@@ -455,7 +391,7 @@ TEST_F(EchoBotInterop, MailsThatMustBeIgnoredGetNoReplyAndTheNextMessageIsAnswer
 
   // Encrypted to the bot's key, built in-process with the SDK's pgp and mime layers: the bot's
   // certificate and the user's (as the bot stored it during the join) come from the bot's store.
-  auto certs = on_bot([&] {
+  auto certs = runner_->on_bot([&] {
     auto& account = *bot_->impl().account;
     const pgp::Certificate* user_cert = account.contact_certificate(verified().fingerprint);
     return std::make_pair(
@@ -505,7 +441,7 @@ TEST_F(EchoBotInterop, MailsThatMustBeIgnoredGetNoReplyAndTheNextMessageIsAnswer
             "signed by unknown key");
 
   std::promise<Result<>> injected;
-  asio::co_spawn(io_, inject_mails(relay_, to, mails),
+  asio::co_spawn(runner_->io(), inject_mails(relay_, to, mails),
                  [&injected](const std::exception_ptr&, Result<> r) { injected.set_value(r); });
   auto r = injected.get_future().get();
   ASSERT_TRUE(r) << r.error().to_string();
@@ -534,7 +470,7 @@ TEST_F(EchoBotInterop, MailsThatMustBeIgnoredGetNoReplyAndTheNextMessageIsAnswer
     bool other_known = false;
   };
 
-  auto state = on_bot([&] {
+  auto state = runner_->on_bot([&] {
     State st;
     auto& db = bot_->impl().engine->db();
     auto stmt = db.prepare("SELECT count(*), sum(state = 2), sum(state = 0) FROM inbox");
@@ -628,7 +564,7 @@ TEST_F(EchoBotInterop, FloodControlAnswersOnlyTheAllowedMessagesOfOneUser) {
   EXPECT_EQ(handled.size(), 3U);
   EXPECT_EQ(std::set<std::string>(handled.begin(), handled.end()), echoed);
   // Every mail is handled (nothing pending or tombstoned) and the bot wrote exactly 3 answers.
-  auto counts = on_bot([&] {
+  auto counts = runner_->on_bot([&] {
     auto& db = bot_->impl().engine->db();
     auto stmt = db.prepare(
         "SELECT (SELECT count(*) FROM inbox WHERE state != 1), "
@@ -670,7 +606,7 @@ TEST_F(EchoBotInterop, BotJoinsUserLinkAndMessagesFlowBothWays) {
   ASSERT_TRUE(qr) << qr.error().to_string();
   auto bot_chat = bot_->join(*qr);  // Queued before the engine runs, as `dcbot join` does.
   ASSERT_TRUE(bot_chat) << bot_chat.error().to_string();
-  start_bot();
+  runner_->start();
   auto inviter_done = user().wait_securejoin_inviter_done(90s);
   ASSERT_TRUE(inviter_done) << inviter_done.error().to_string();
   ASSERT_TRUE(wait_verified()) << "the bot did not verify the user";
@@ -678,7 +614,7 @@ TEST_F(EchoBotInterop, BotJoinsUserLinkAndMessagesFlowBothWays) {
   EXPECT_EQ(verified().chat, *bot_chat);
 
   // Bot -> user.
-  auto sent = on_bot([&] { return bot_->send_text(*bot_chat, "hi, the bot here ✓"); });
+  auto sent = runner_->on_bot([&] { return bot_->send_text(*bot_chat, "hi, the bot here ✓"); });
   ASSERT_TRUE(sent) << sent.error().to_string();
   auto got = user().wait_incoming_text("hi, the bot here ✓", 90s);
   ASSERT_TRUE(got) << got.error().to_string();

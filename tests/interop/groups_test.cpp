@@ -11,7 +11,6 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -21,25 +20,24 @@
 #include <thread>
 #include <vector>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
 #include "dcbot/bot.h"
-#include "runtime/bot.h"
 
+#include "support/inprocess_bot.h"
+#include "support/peer_setup.h"
 #include "support/relay_env.h"
 #include "support/rpc_peer.h"
 
 namespace dcbot {
 namespace {
 
-namespace asio = boost::asio;
 namespace fs = std::filesystem;
 namespace json = boost::json;
 using namespace std::chrono_literals;
+using testsupport::InProcessBot;
+using testsupport::join_by_link;
 using testsupport::PeerAccount;
 using testsupport::RelayEnv;
 using testsupport::RpcPeer;
@@ -50,7 +48,6 @@ constexpr auto kWait = 90s;
 struct Seen {
   std::mutex mutex;
   std::condition_variable cv;
-  std::vector<ContactVerifiedEvent> verified;
   std::vector<MessageData> messages;
   std::vector<GroupJoinedEvent> joined;
   std::vector<MemberAddedEvent> added;
@@ -112,26 +109,12 @@ class GroupsInterop : public ::testing::Test {
     ASSERT_TRUE(env) << "the local test relay is required: " << env.error().to_string();
     relay_ = std::move(*env);
 
-    runtime::BotOptions o;
-    o.transport.addr = relay_.fresh_address("gbot-");
-    o.transport.password = relay_.password;
-    o.transport.imap = runtime::ServerSettings{.host = relay_.host, .port = relay_.imaps_port};
-    o.transport.smtp = runtime::ServerSettings{.host = relay_.host, .port = relay_.smtps_port};
-    o.transport.ca_file = relay_.ca_cert;
-    o.transport.connect_timeout = 10s;
-    o.transport.io_timeout = 30s;
-    o.data_dir = fs::path(DCBOT_BINARY_DIR) / "groups-interop" / o.transport.addr;
-    o.display_name = "Group Bot";
-    o.fetcher.backoff_min = 200ms;
-    o.fetcher.backoff_max = 2s;
-    o.sender.send_per_minute = 0;
-    o.sender.backoff_min = 200ms;
-    o.sender.backoff_max = 2s;
-    auto bot = runtime::open_bot(io_.get_executor(), o);
-    ASSERT_TRUE(bot) << bot.error().to_string();
-    bot_ = std::move(*bot);
+    auto runner = InProcessBot::open(relay_, "gbot-", fs::path(DCBOT_BINARY_DIR) / "groups-interop",
+                                     "Group Bot");
+    ASSERT_TRUE(runner) << runner.error().to_string();
+    runner_ = std::move(*runner);
+    bot_ = &runner_->bot();
 
-    bot_->on_contact_verified([this](ContactVerifiedEvent ev) { seen_.push(seen_.verified, ev); });
     bot_->on_group_joined([this](GroupJoinedEvent ev) { seen_.push(seen_.joined, ev); });
     bot_->on_member_added([this](MemberAddedEvent ev) { seen_.push(seen_.added, ev); });
     bot_->on_member_removed([this](MemberRemovedEvent ev) { seen_.push(seen_.removed, ev); });
@@ -149,13 +132,7 @@ class GroupsInterop : public ::testing::Test {
     peer_ = std::move(*peer);
   }
 
-  void TearDown() override {
-    if (thread_.joinable()) {
-      asio::post(io_, [this] { bot_->impl().engine->stop(); });
-      thread_.join();
-    }
-    bot_.reset();
-  }
+  void TearDown() override { runner_.reset(); }
 
   // Configures `n` real-core users and waits until each idles (a fresh core account ignores
   // mails that arrived before its first INBOX fetch).
@@ -167,58 +144,26 @@ class GroupsInterop : public ::testing::Test {
       users_.push_back(std::make_unique<PeerAccount>(std::move(*user)));
     }
     for (auto& user : users_) {
-      auto idle = user->wait_for_event("ImapInboxIdle", 60s);
-      ASSERT_TRUE(idle) << idle.error().to_string();
+      auto ready = testsupport::wait_ready(*user);
+      ASSERT_TRUE(ready) << ready.error().to_string();
     }
   }
 
   PeerAccount& user(std::size_t i) { return *users_.at(i); }
 
-  void start_bot() {
-    asio::co_spawn(io_, bot_->impl().engine->run(), [](const std::exception_ptr&) {});
-    thread_ = std::thread([this] { io_.run(); });
-  }
-
-  // Runs `fn` on the bot's io thread and waits for it.
-  template <class Fn>
-  auto on_bot(Fn fn) -> decltype(fn()) {
-    std::promise<decltype(fn())> promise;
-    asio::post(io_, [&] { promise.set_value(fn()); });
-    return promise.get_future().get();
-  }
-
   // The user scans the bot's 1:1 link (v3); returns the user's chat with the bot once the bot
   // verified the user too.
   std::uint32_t introduce_to_bot(PeerAccount& u) {
-    auto link = on_bot([&] { return bot_->invite_link(); });
-    EXPECT_TRUE(link) << link.error().to_string();
-    const std::size_t before = [&] {
-      std::lock_guard lock(seen_.mutex);
-      return seen_.verified.size();
-    }();
-    auto chat = u.secure_join(*link);
+    auto chat = runner_->verify_user(u, /*legacy=*/false, kWait);
     EXPECT_TRUE(chat) << chat.error().to_string();
-    auto done = u.wait_securejoin_joiner_done(kWait);
-    EXPECT_TRUE(done) << done.error().to_string();
-    EXPECT_TRUE(seen_.wait([&] {
-      return std::any_of(seen_.verified.begin() + static_cast<std::ptrdiff_t>(before),
-                         seen_.verified.end(),
-                         [&](const ContactVerifiedEvent& v) { return v.addr == u.addr(); });
-    })) << "the bot did not verify "
-        << u.addr();
     return chat ? *chat : 0;
   }
 
   // `b` scans `a`'s 1:1 link; returns a's contact id of b.
   std::uint32_t introduce(PeerAccount& a, PeerAccount& b) {
-    auto qr = a.securejoin_qr();
-    EXPECT_TRUE(qr) << qr.error().to_string();
-    auto chat = b.secure_join(*qr);
-    EXPECT_TRUE(chat) << chat.error().to_string();
-    auto inviter_done = a.wait_securejoin_inviter_done(kWait);
-    EXPECT_TRUE(inviter_done) << inviter_done.error().to_string();
-    EXPECT_TRUE(b.wait_securejoin_joiner_done(kWait));
-    return inviter_done ? inviter_done->at("contactId").to_number<std::uint32_t>() : 0;
+    auto contact = testsupport::introduce(a, b, kWait);
+    EXPECT_TRUE(contact) << contact.error().to_string();
+    return contact ? *contact : 0;
   }
 
   // Waits until the user received every text of `texts` (in any order: the relay does not
@@ -286,7 +231,7 @@ class GroupsInterop : public ::testing::Test {
 
   // The bot's member list of `group` as addresses, the bot included.
   std::set<std::string> bot_members(ChatId group) {
-    auto members = on_bot([&] { return bot_->group_members(group); });
+    auto members = runner_->on_bot([&] { return bot_->group_members(group); });
     EXPECT_TRUE(members) << members.error().to_string();
     std::set<std::string> out{lower(bot_->addr())};
     if (members) {
@@ -324,9 +269,8 @@ class GroupsInterop : public ::testing::Test {
   }
 
   RelayEnv relay_;
-  asio::io_context io_;
-  std::thread thread_;
-  std::unique_ptr<Bot> bot_;
+  std::unique_ptr<InProcessBot> runner_;
+  Bot* bot_ = nullptr;  // runner_'s bot.
   Seen seen_;
   std::unique_ptr<RpcPeer> peer_;
   std::vector<std::unique_ptr<PeerAccount>> users_;
@@ -349,17 +293,18 @@ TEST_F(GroupsInterop, BotCreatesGroupMembersManageItAndRemoveTheBot) {
   PeerAccount& ben = user(1);
   PeerAccount& cleo = user(2);
   PeerAccount& dora = user(3);
-  start_bot();
+  runner_->start();
   for (PeerAccount* u : {&anna, &ben, &cleo}) {
     introduce_to_bot(*u);
   }
   const auto anna_contact_of_dora = introduce(anna, dora);
 
-  auto group = on_bot([&] {
+  auto group = runner_->on_bot([&] {
     return bot_->create_group("Bot's group", {anna.addr(), ben.addr(), cleo.addr()});
   });
   ASSERT_TRUE(group) << group.error().to_string();
-  ASSERT_TRUE(on_bot([&] { return bot_->send_text(*group, "welcome, all three of you"); }));
+  ASSERT_TRUE(
+      runner_->on_bot([&] { return bot_->send_text(*group, "welcome, all three of you"); }));
 
   std::map<PeerAccount*, std::uint32_t> chat_of;
   for (PeerAccount* u : {&anna, &ben, &cleo}) {
@@ -419,7 +364,7 @@ TEST_F(GroupsInterop, BotCreatesGroupMembersManageItAndRemoveTheBot) {
     EXPECT_EQ(seen_.added[0].actor_fingerprint, seen_.removed[0].actor_fingerprint);
     anna_fpr = seen_.added[0].actor_fingerprint;
   }
-  auto members = on_bot([&] { return bot_->group_members(*group); });
+  auto members = runner_->on_bot([&] { return bot_->group_members(*group); });
   ASSERT_TRUE(members);
   bool anna_listed = false;
   for (const auto& m : *members) {
@@ -432,10 +377,10 @@ TEST_F(GroupsInterop, BotCreatesGroupMembersManageItAndRemoveTheBot) {
   EXPECT_TRUE(core_members_become(cleo, chat_of[&cleo], expected));
 
   // The bot renames the group and sets its avatar; the cores apply both.
-  ASSERT_TRUE(on_bot([&] { return bot_->rename_group(*group, "Renamed by the bot"); }));
+  ASSERT_TRUE(runner_->on_bot([&] { return bot_->rename_group(*group, "Renamed by the bot"); }));
   const fs::path png = bot_->data_dir() / "avatar.png";
   std::ofstream(png, std::ios::binary) << kPng;
-  ASSERT_TRUE(on_bot([&] { return bot_->set_group_avatar(*group, png); }));
+  ASSERT_TRUE(runner_->on_bot([&] { return bot_->set_group_avatar(*group, png); }));
   for (PeerAccount* u : {&anna, &cleo}) {
     EXPECT_TRUE(eventually([&] {
       auto chat = u->get_chat(chat_of[u]);
@@ -464,7 +409,7 @@ TEST_F(GroupsInterop, BotCreatesGroupMembersManageItAndRemoveTheBot) {
     std::error_code ec;
     EXPECT_GT(fs::file_size(seen_.avatars[0].image, ec), 0U) << seen_.avatars[0].image;
   }
-  EXPECT_EQ(on_bot([&] { return bot_->group_name(*group); }).value(), "Anna's name");
+  EXPECT_EQ(runner_->on_bot([&] { return bot_->group_name(*group); }).value(), "Anna's name");
 
   // Cleo removes the bot: the bot learns it and stops sending there.
   ASSERT_TRUE(cleo.remove_contact_from_chat(chat_of[&cleo],
@@ -475,7 +420,7 @@ TEST_F(GroupsInterop, BotCreatesGroupMembersManageItAndRemoveTheBot) {
     EXPECT_EQ(seen_.kicked[0].chat, *group);
     EXPECT_NE(seen_.kicked[0].actor_fingerprint, anna_fpr);
   }
-  auto refused = on_bot([&] { return bot_->send_text(*group, "still here?"); });
+  auto refused = runner_->on_bot([&] { return bot_->send_text(*group, "still here?"); });
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, Errc::InvalidArgument);
   EXPECT_TRUE(core_members_become(anna, chat_of[&anna], addrs({&anna, &cleo, &dora}, false)));
@@ -488,25 +433,23 @@ TEST_F(GroupsInterop, UsersJoinTheBotsGroupLinkAndTheBotJoinsAUsersGroupLink) {
   PeerAccount& eve = user(0);
   PeerAccount& finn = user(1);
   PeerAccount& gina = user(2);
-  start_bot();
+  runner_->start();
 
-  auto group = on_bot([&] { return bot_->create_group("Open door", {}); });
+  auto group = runner_->on_bot([&] { return bot_->create_group("Open door", {}); });
   ASSERT_TRUE(group) << group.error().to_string();
-  auto link = on_bot([&] { return bot_->group_invite_link(*group); });
+  auto link = runner_->on_bot([&] { return bot_->group_invite_link(*group); });
   ASSERT_TRUE(link) << link.error().to_string();
   EXPECT_NE(link->find("&x="), std::string::npos);
   EXPECT_NE(link->find("&g=Open+door"), std::string::npos);
   EXPECT_NE(link->find("v=3"), std::string::npos);
-  auto legacy = on_bot([&] { return bot_->group_invite_link(*group, /*legacy=*/true); });
+  auto legacy = runner_->on_bot([&] { return bot_->group_invite_link(*group, /*legacy=*/true); });
   ASSERT_TRUE(legacy) << legacy.error().to_string();
   EXPECT_EQ(legacy->find("v=3"), std::string::npos);
 
-  auto eve_chat = eve.secure_join(*link);
+  auto eve_chat = join_by_link(eve, *link, kWait);
   ASSERT_TRUE(eve_chat) << eve_chat.error().to_string();
-  ASSERT_TRUE(eve.wait_securejoin_joiner_done(kWait));
-  auto finn_chat = finn.secure_join(*legacy);
+  auto finn_chat = join_by_link(finn, *legacy, kWait);
   ASSERT_TRUE(finn_chat) << finn_chat.error().to_string();
-  ASSERT_TRUE(finn.wait_securejoin_joiner_done(kWait));
 
   const auto expected = addrs({&eve, &finn});
   EXPECT_TRUE(core_members_become(eve, *eve_chat, expected));
@@ -532,7 +475,7 @@ TEST_F(GroupsInterop, UsersJoinTheBotsGroupLinkAndTheBotJoinsAUsersGroupLink) {
   ASSERT_TRUE(gina_group) << gina_group.error().to_string();
   auto gina_link = gina.securejoin_qr(*gina_group);
   ASSERT_TRUE(gina_link) << gina_link.error().to_string();
-  auto one_to_one = on_bot([&] { return bot_->join(*gina_link); });
+  auto one_to_one = runner_->on_bot([&] { return bot_->join(*gina_link); });
   ASSERT_TRUE(one_to_one) << one_to_one.error().to_string();
   ASSERT_TRUE(gina.wait_securejoin_inviter_done(kWait));
   ASSERT_TRUE(seen_.wait([&] {
@@ -548,7 +491,8 @@ TEST_F(GroupsInterop, UsersJoinTheBotsGroupLinkAndTheBotJoinsAUsersGroupLink) {
   }
   EXPECT_TRUE(core_members_become(gina, *gina_group, addrs({&gina})));
   EXPECT_EQ(bot_members(bot_side), addrs({&gina}));
-  ASSERT_TRUE(on_bot([&] { return bot_->send_text(bot_side, "thanks for having me, Gina"); }));
+  ASSERT_TRUE(
+      runner_->on_bot([&] { return bot_->send_text(bot_side, "thanks for having me, Gina"); }));
   auto thanks = gina.wait_incoming_text("thanks for having me, Gina", kWait);
   ASSERT_TRUE(thanks) << thanks.error().to_string();
   EXPECT_EQ(thanks->at("chatId").to_number<std::uint32_t>(), *gina_group);
@@ -578,13 +522,15 @@ TEST_F(GroupsInterop, WebxdcAppAndStatusUpdatesBothWays) {
   ASSERT_NO_FATAL_FAILURE(add_users({"Hana", "Ivo"}));
   PeerAccount& hana = user(0);
   PeerAccount& ivo = user(1);
-  start_bot();
+  runner_->start();
   introduce_to_bot(hana);
   introduce_to_bot(ivo);
-  auto group = on_bot([&] { return bot_->create_group("App group", {hana.addr(), ivo.addr()}); });
+  auto group = runner_->on_bot([&] {
+    return bot_->create_group("App group", {hana.addr(), ivo.addr()});
+  });
   ASSERT_TRUE(group) << group.error().to_string();
   const fs::path xdc = fs::path(DCBOT_SOURCE_DIR) / "tests" / "data" / "core-2.62" / "counter.xdc";
-  auto instance = on_bot([&] { return bot_->send_webxdc(*group, xdc, "count with me"); });
+  auto instance = runner_->on_bot([&] { return bot_->send_webxdc(*group, xdc, "count with me"); });
   ASSERT_TRUE(instance) << instance.error().to_string();
 
   std::map<PeerAccount*, std::uint32_t> app_of;
@@ -612,7 +558,7 @@ TEST_F(GroupsInterop, WebxdcAppAndStatusUpdatesBothWays) {
   }
 
   // The bot's answer (sent from the handler) and one sent from outside a handler.
-  ASSERT_TRUE(on_bot([&] {
+  ASSERT_TRUE(runner_->on_bot([&] {
     return bot_->send_webxdc_update(instance->message_id, R"({"counter":3,"by":"bot"})");
   }));
   auto has_payloads = [&](PeerAccount& u, std::uint32_t app) {
@@ -684,16 +630,12 @@ TEST_F(GroupsInterop, ReactionsEditsAndDeletesBothWays) {
   });
   ASSERT_NO_FATAL_FAILURE(add_users({"Jo"}));
   PeerAccount& jo = user(0);
-  start_bot();
+  runner_->start();
   const auto chat = introduce_to_bot(jo);
-  ChatId bot_chat = 0;
-  {
-    std::lock_guard lock(seen_.mutex);
-    bot_chat = seen_.verified.at(0).chat;
-  }
+  const ChatId bot_chat = runner_->verified().at(0).chat;
 
   // The core reacts to a bot message.
-  auto sent = on_bot([&] { return bot_->send(bot_chat, "a message from the bot"); });
+  auto sent = runner_->on_bot([&] { return bot_->send(bot_chat, "a message from the bot"); });
   ASSERT_TRUE(sent) << sent.error().to_string();
   auto bot_msg = jo.wait_incoming_text("a message from the bot", kWait);
   ASSERT_TRUE(bot_msg) << bot_msg.error().to_string();
@@ -747,8 +689,8 @@ TEST_F(GroupsInterop, ReactionsEditsAndDeletesBothWays) {
       << json::serialize(*reactions);
 
   // The bot edits, then deletes its own message.
-  ASSERT_TRUE(
-      on_bot([&] { return bot_->edit_message(bot_chat, sent->rfc724_mid, "edited by bot"); }));
+  ASSERT_TRUE(runner_->on_bot(
+      [&] { return bot_->edit_message(bot_chat, sent->rfc724_mid, "edited by bot"); }));
   bool edited = false;
   for (auto deadline = std::chrono::steady_clock::now() + kWait;
        !edited && std::chrono::steady_clock::now() < deadline;) {
@@ -759,7 +701,7 @@ TEST_F(GroupsInterop, ReactionsEditsAndDeletesBothWays) {
     }
   }
   EXPECT_TRUE(edited) << "the core did not apply the bot's edit";
-  ASSERT_TRUE(on_bot([&] { return bot_->delete_message(bot_chat, sent->rfc724_mid); }));
+  ASSERT_TRUE(runner_->on_bot([&] { return bot_->delete_message(bot_chat, sent->rfc724_mid); }));
   auto deleted = jo.wait_for_event(
       [&](const json::object& e) {
         return e.at("kind") == "MsgDeleted"
