@@ -17,10 +17,11 @@
 
 #include <gtest/gtest.h>
 
+#include "support/cli_fixture.h"
+#include "support/peer_setup.h"
 #include "support/process.h"
 #include "support/relay_env.h"
 #include "support/rpc_peer.h"
-#include <signal.h>
 
 namespace dcbot {
 namespace {
@@ -31,10 +32,7 @@ using namespace std::chrono_literals;
 using testsupport::PeerAccount;
 using testsupport::read_file;
 using testsupport::RelayEnv;
-using testsupport::RpcPeer;
 using testsupport::run_capture;
-using testsupport::spawn;
-using testsupport::wait_exit;
 
 constexpr auto kWait = 120s;
 
@@ -49,67 +47,40 @@ std::string text_of(const json::object& message) {
   return std::string(message.at("text").as_string());
 }
 
-class ModeratorCli : public ::testing::Test {
+class ModeratorCli : public testsupport::DcbotCliTest {
  protected:
   void SetUp() override {
-    auto env = RelayEnv::from_environment();
-    ASSERT_TRUE(env) << "the local test relay is required: " << env.error().to_string();
-    relay_ = std::move(*env);
-    dir_ = fs::path(DCBOT_BINARY_DIR) / "moderator-cli" / relay_.fresh_address("mod-");
-    fs::create_directories(dir_);
+    // The fixture's user is the admin.
+    set_up(DCBOT_BIN, fs::path(DCBOT_BINARY_DIR) / "moderator-cli", "mod-", "Admin");
     bot_addr_ = relay_.fresh_address("modbot-");
     config_ = dir_ / "bot.yaml";
-    std::ofstream(config_) << "account:\n"
-                           << "  addr: " << bot_addr_ << "\n"
-                           << "  password: " << relay_.password << "\n"
-                           << "  imap: { host: " << relay_.host << ", port: " << relay_.imaps_port
-                           << ", security: tls }\n"
-                           << "  smtp: { host: " << relay_.host << ", port: " << relay_.smtps_port
-                           << ", security: tls }\n"
-                           << "  tls_verify: false\n"
-                           << "data_dir: ./data\n"
-                           << "profile: { name: Moderator }\n"
-                           << "limits: { send_per_minute: 0 }\n"
-                           << "logging: { level: debug }\n"
-                           << "plugins:\n"
-                           << "  - cpp: moderator\n"
-                           << "    config:\n"
-                           << "      rules: \"Rule 1: be kind.\"\n"
-                           << "      flood: { messages: 3, seconds: 60 }\n"
-                           << "      warnings: 1\n"
-                           << "      filters: { words: [casino] }\n";
-    log_ = dir_ / "dcbot.log";
-
-    testsupport::RpcPeerOptions peer_options;
-    peer_options.name = "moderation";
-    auto peer = RpcPeer::start(peer_options);
-    ASSERT_TRUE(peer) << peer.error().to_string();
-    peer_ = std::move(*peer);
-    for (const char* name : {"Admin", "Flo", "Ben", "Cleo"}) {
-      auto user = PeerAccount::create_and_configure(*peer_, relay_,
-                                                    relay_.fresh_address(lower(name) + "-"), name);
-      ASSERT_TRUE(user) << user.error().to_string();
-      users_.push_back(std::move(*user));
+    write_bot(config_, bot_addr_, "Moderator",
+              "plugins:\n"
+              "  - cpp: moderator\n"
+              "    config:\n"
+              "      rules: \"Rule 1: be kind.\"\n"
+              "      flood: { messages: 3, seconds: 60 }\n"
+              "      warnings: 1\n"
+              "      filters: { words: [casino] }\n");
+    ASSERT_TRUE(user().set_config("displayname", "Admin"));
+    users_.push_back(&user());
+    for (const char* name : {"Flo", "Ben", "Cleo"}) {
+      auto member = testsupport::create_ready_user(*peer_, relay_, lower(name) + "-", name);
+      ASSERT_TRUE(member) << member.error().to_string();
+      members_.push_back(std::move(*member));
     }
-    for (auto& u : users_) {
-      ASSERT_TRUE(u.wait_for_event("ImapInboxIdle", 60s));
+    for (auto& m : members_) {
+      users_.push_back(&m);
     }
   }
 
-  void TearDown() override {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      wait_exit(pid_, 10s);
-    }
-  }
+  PeerAccount& admin() { return *users_[0]; }
 
-  PeerAccount& admin() { return users_[0]; }
+  PeerAccount& flo() { return *users_[1]; }
 
-  PeerAccount& flo() { return users_[1]; }
+  PeerAccount& ben() { return *users_[2]; }
 
-  PeerAccount& ben() { return users_[2]; }
-
-  PeerAccount& cleo() { return users_[3]; }
+  PeerAccount& cleo() { return *users_[3]; }
 
   // An incoming message of `u` whose text contains every one of `needles`. The relay does not
   // keep order, so messages that did not match are kept for later calls, and a match is used up.
@@ -176,20 +147,15 @@ class ModeratorCli : public ::testing::Test {
 
   // Joins a group invite link and returns the group chat.
   std::uint32_t join_group(PeerAccount& u, const std::string& link) {
-    auto chat = u.secure_join(link);
-    EXPECT_TRUE(chat) << chat.error().to_string();
-    EXPECT_TRUE(u.wait_securejoin_joiner_done(kWait)) << u.addr() << "\n" << read_file(log_);
+    auto chat = testsupport::join_by_link(u, link, kWait);
+    EXPECT_TRUE(chat) << u.addr() << ": " << chat.error().to_string() << "\n" << log();
     return chat ? *chat : 0;
   }
 
-  RelayEnv relay_;
-  fs::path dir_;
   fs::path config_;
-  fs::path log_;
   std::string bot_addr_;
-  pid_t pid_ = -1;
-  std::unique_ptr<RpcPeer> peer_;
-  std::vector<PeerAccount> users_;
+  std::vector<PeerAccount> members_;
+  std::vector<PeerAccount*> users_;  // Admin, Flo, Ben, Cleo.
   std::map<std::string, std::vector<json::object>> kept_;
 };
 
@@ -207,7 +173,7 @@ TEST_F(ModeratorCli, WelcomeFloodKickBanAndReportInAGroupOfThreeRealCoreMembers)
   ASSERT_EQ(code2, 0);
   EXPECT_EQ(out2.substr(0, out2.find('\n')), admin_link);
 
-  pid_ = spawn({DCBOT_BIN, "run", config_.string()}, log_);
+  run_bot(config_);
   const std::uint32_t admin_group = join_group(admin(), admin_link);
   ASSERT_NE(admin_group, 0U);
 
@@ -227,9 +193,9 @@ TEST_F(ModeratorCli, WelcomeFloodKickBanAndReportInAGroupOfThreeRealCoreMembers)
   // Everyone joins; each new member is welcomed with the rules.
   std::uint32_t group_of[4] = {};
   for (std::size_t i = 0; i < users_.size(); ++i) {
-    group_of[i] = join_group(users_[i], group_link);
+    group_of[i] = join_group(*users_[i], group_link);
     ASSERT_NE(group_of[i], 0U);
-    auto welcome = wait_text(users_[i], {"Welcome to Community, ", "Rule 1: be kind.", "/report"});
+    auto welcome = wait_text(*users_[i], {"Welcome to Community, ", "Rule 1: be kind.", "/report"});
     ASSERT_FALSE(welcome.empty());
     EXPECT_EQ(welcome.at("chatId").to_number<std::uint32_t>(), group_of[i]);
   }
@@ -312,9 +278,7 @@ TEST_F(ModeratorCli, WelcomeFloodKickBanAndReportInAGroupOfThreeRealCoreMembers)
                                       "> admins are always right", "Reason: rude"});
   EXPECT_EQ(reported.at("chatId").to_number<std::uint32_t>(), admin_group);
 
-  kill(pid_, SIGTERM);
-  EXPECT_EQ(wait_exit(pid_, 30s), 0) << read_file(log_);
-  pid_ = -1;
+  stop();
 }
 
 }  // namespace
