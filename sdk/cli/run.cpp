@@ -448,27 +448,35 @@ int cmd_run(const std::vector<std::string>& paths, const SetupFunction& setup) {
   return 0;
 }
 
-// The invite link on the first line of stdout, then a QR code when stdout is a terminal.
+// A link on the first line of stdout, then a QR code and `note` when stdout is a terminal.
+void print_link(const std::string& link, const std::string& note) {
+  fmt::print("{}\n", link);
+  if (isatty(STDOUT_FILENO) == 1) {
+    auto qr = cli::render_qr(link);
+    if (qr) {
+      fmt::print("\n{}\n{}\n", *qr, note);
+    }
+  }
+  std::fflush(stdout);
+}
+
+// The bot's invite link, printed by print_link.
 bool print_invite(Bot& bot, bool legacy) {
   auto link = bot.invite_link(legacy);
   if (!link) {
     print_error(link.error());
     return false;
   }
-  fmt::print("{}\n", *link);
-  if (isatty(STDOUT_FILENO) == 1) {
-    auto qr = cli::render_qr(*link);
-    if (qr) {
-      fmt::print(
-          "\n{}\nScan this with Delta Chat (or open the link on the phone) to chat with {}.\n", *qr,
-          bot.addr());
-    }
-  }
-  std::fflush(stdout);
+  print_link(*link, fmt::format("Scan this with Delta Chat (or open the link on the phone) to "
+                                "chat with {}.",
+                                bot.addr()));
   return true;
 }
 
-int cmd_invite(const std::string& path, bool legacy) {
+// The commands that act on one bot without running it (invite, admin, join): loads `path`, opens
+// the bot (offline) and runs `command` on it. Config problems are exit code 2.
+int with_offline_bot(const std::string& path,
+                     const std::function<int(asio::io_context&, Bot&, const Loaded&)>& command) {
   auto loaded = load(path);
   if (!loaded) {
     print_error(loaded.error());
@@ -480,45 +488,31 @@ int cmd_invite(const std::string& path, bool legacy) {
     print_error(bot.error());
     return exit_code(bot.error());
   }
-  return print_invite(**bot, legacy) ? 0 : kExitFailure;
+  return command(io, **bot, *loaded);
+}
+
+int cmd_invite(const std::string& path, bool legacy) {
+  return with_offline_bot(path, [legacy](asio::io_context&, Bot& bot, const Loaded&) {
+    return print_invite(bot, legacy) ? 0 : kExitFailure;
+  });
 }
 
 // `dcbot admin CONFIG`: creates the admin group once and prints its invite link (then a QR code
 // on a terminal). Whoever joins by it is verified and an admin.
 int cmd_admin(const std::string& path, const std::string& name, bool legacy) {
-  auto loaded = load(path);
-  if (!loaded) {
-    print_error(loaded.error());
-    return kExitUsage;
-  }
-  asio::io_context io;
-  auto bot = runtime::open_bot(io.get_executor(), loaded->options);
-  if (!bot) {
-    print_error(bot.error());
-    return exit_code(bot.error());
-  }
-  auto group = (*bot)->create_admin_group(name);
-  if (!group) {
-    print_error(group.error());
-    return kExitFailure;
-  }
-  auto link = (*bot)->group_invite_link(*group, legacy);
-  if (!link) {
-    print_error(link.error());
-    return kExitFailure;
-  }
-  fmt::print("{}\n", *link);
-  if (isatty(STDOUT_FILENO) == 1) {
-    auto qr = cli::render_qr(*link);
-    if (qr) {
-      fmt::print(
-          "\n{}\nScan this with Delta Chat to join the admin group of {}: its members run "
-          "the bot's admin commands. Run the bot so that it can add you.\n",
-          *qr, (*bot)->addr());
+  return with_offline_bot(path, [&](asio::io_context&, Bot& bot, const Loaded&) {
+    auto group = bot.create_admin_group(name);
+    auto link = group ? bot.group_invite_link(*group, legacy) : Result<std::string>(group.error());
+    if (!link) {
+      print_error(link.error());
+      return kExitFailure;
     }
-  }
-  std::fflush(stdout);
-  return 0;
+    print_link(*link, fmt::format("Scan this with Delta Chat to join the admin group of {}: its "
+                                  "members run the bot's admin commands. Run the bot so that it "
+                                  "can add you.",
+                                  bot.addr()));
+    return 0;
+  });
 }
 
 // Hands every queued outbox row to the relay, for at most `timeout`. True if nothing is left.
@@ -562,30 +556,21 @@ bool flush_outbox(asio::io_context& io, Bot& bot, const runtime::BotOptions& opt
 }
 
 int cmd_join(const std::string& path, const std::string& link) {
-  auto loaded = load(path);
-  if (!loaded) {
-    print_error(loaded.error());
-    return kExitUsage;
-  }
-  asio::io_context io;
-  auto bot = runtime::open_bot(io.get_executor(), loaded->options);
-  if (!bot) {
-    print_error(bot.error());
-    return exit_code(bot.error());
-  }
-  auto chat = (*bot)->join(link);
-  if (!chat) {
-    print_error(chat.error());
-    return exit_code(chat.error());
-  }
-  fmt::print("join request queued (chat {})\n", *chat);
-  std::fflush(stdout);
-  if (flush_outbox(io, **bot, loaded->options)) {
-    fmt::print("join request sent; `dcbot run {}` completes the handshake\n", path);
-  } else {
-    fmt::print("the relay was not reachable; `dcbot run {}` sends the request\n", path);
-  }
-  return 0;
+  return with_offline_bot(path, [&](asio::io_context& io, Bot& bot, const Loaded& loaded) {
+    auto chat = bot.join(link);
+    if (!chat) {
+      print_error(chat.error());
+      return exit_code(chat.error());
+    }
+    fmt::print("join request queued (chat {})\n", *chat);
+    std::fflush(stdout);
+    if (flush_outbox(io, bot, loaded.options)) {
+      fmt::print("join request sent; `dcbot run {}` completes the handshake\n", path);
+    } else {
+      fmt::print("the relay was not reachable; `dcbot run {}` sends the request\n", path);
+    }
+    return 0;
+  });
 }
 
 // Copies the files of `from` (recursively) into `to`, which is created.
