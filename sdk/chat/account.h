@@ -74,6 +74,9 @@ struct SendOptions {
   std::string reply_to;  // Message-ID of the quoted message; empty: the chat's last message.
   std::vector<Attachment> attachments;
   std::int64_t now = 0;
+  // The quoted message's text, shown on top of the body as "> " lines (§3.3) so that apps show
+  // the quote; empty: no quote (reply_to then only threads).
+  std::string quote{};
 };
 
 // Own settings (the store's `config` table).

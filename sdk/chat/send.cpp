@@ -302,7 +302,11 @@ Result<OutgoingMail> Account::build_text(std::int64_t chat_id, std::string_view 
   d.now = options.now;
   d.in_reply_to = options.reply_to;
   d.text = std::string(text);
-  mime::Entity body = mime::text_part(compose_body(text, profile_.status));
+  std::string body_text = compose_body(text, profile_.status);
+  if (!options.quote.empty()) {
+    body_text.insert(0, compose_quote(options.quote));
+  }
+  mime::Entity body = mime::text_part(body_text);
   if (options.attachments.empty()) {
     d.root = std::move(body);
   } else {

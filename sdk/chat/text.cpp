@@ -161,14 +161,19 @@ std::string edit_text(std::string_view body) {
   return text;
 }
 
-std::string compose_edit(std::string_view old_text, std::string_view new_text) {
+std::string compose_quote(std::string_view quoted) {
   std::string out;
-  for (const auto line : lines_of(old_text)) {
+  for (const auto line : lines_of(quoted)) {
     out += "> ";
     out += line;
     out += '\n';
   }
   out += '\n';
+  return out;
+}
+
+std::string compose_edit(std::string_view old_text, std::string_view new_text) {
+  std::string out = compose_quote(old_text);
   out += kPencil;
   out += kVs16;
   out += new_text;

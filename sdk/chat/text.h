@@ -34,6 +34,9 @@ struct SplitQuote {
 // when nothing but quote lines is there, returns `text` unchanged and has_quote false.
 SplitQuote split_quote(std::string_view text);
 
+// The quote on top of a reply's body: each line of `quoted` as "> line", then a blank line.
+std::string compose_quote(std::string_view quoted);
+
 // The new text of an edit request: leading quote lines ("> ...") and the blank line after them
 // are removed, then the "✏️" marker (with or without U+FE0F) and the footer.
 std::string edit_text(std::string_view body);

@@ -75,5 +75,13 @@ TEST(Text, SplitQuoteTakesTheTopQuoteOffAReply) {
   }
 }
 
+TEST(Text, ComposeQuoteIsWhatSplitQuoteTakesOff) {
+  EXPECT_EQ(compose_quote("a\nb"), "> a\n> b\n\n");
+  auto back = split_quote(compose_quote("line one\n\nline three") + "the reply");
+  EXPECT_TRUE(back.has_quote);
+  EXPECT_EQ(back.text, "the reply");
+  EXPECT_EQ(back.quote, "line one\n\nline three");
+}
+
 }  // namespace
 }  // namespace dcbot::chat

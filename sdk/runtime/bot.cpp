@@ -679,11 +679,12 @@ Result<chat::Attachment> Bot::Impl::read_attachment(const fs::path& path) {
 }
 
 Result<SentMessage> Bot::Impl::send(ChatId chat, std::string_view text,
-                                    std::vector<chat::Attachment> attachments,
-                                    std::string reply_to) {
+                                    std::vector<chat::Attachment> attachments, std::string reply_to,
+                                    std::string quote) {
   auto build = [&](std::int64_t now) -> Result<std::vector<chat::OutgoingMail>> {
     chat::SendOptions send_options;
     send_options.reply_to = std::move(reply_to);
+    send_options.quote = std::move(quote);
     send_options.attachments = std::move(attachments);
     send_options.now = now;
     DCBOT_TRY(auto mail, account->build_text(chat, text, std::move(send_options)));
@@ -1185,8 +1186,21 @@ const fs::path& Bot::data_dir() const {
   return impl_->options.data_dir;
 }
 
+namespace {
+
+// What a reply quotes of `data`, as Delta Chat does: its text, or the file name of a file
+// without text.
+std::string quote_of(const MessageData& data) {
+  if (!data.text.empty() || data.attachments.empty()) {
+    return data.text;
+  }
+  return data.attachments.front().filename;
+}
+
+}  // namespace
+
 Result<> MessageEvent::reply(std::string_view text) const {
-  auto sent = bot_->impl().send(data_.chat, text, {}, data_.rfc724_mid);
+  auto sent = bot_->impl().send(data_.chat, text, {}, data_.rfc724_mid, quote_of(data_));
   if (!sent) {
     log::error("bot: reply in chat {}: {}", data_.chat, sent.error().to_string());
     return sent.error();
@@ -1210,7 +1224,8 @@ Result<> MessageEvent::reply_file(const fs::path& path, std::string_view text) c
   }
   std::vector<chat::Attachment> files;
   files.push_back(std::move(*file));
-  auto sent = bot_->impl().send(data_.chat, text, std::move(files), data_.rfc724_mid);
+  auto sent =
+      bot_->impl().send(data_.chat, text, std::move(files), data_.rfc724_mid, quote_of(data_));
   if (!sent) {
     log::error("bot: reply in chat {}: {}", data_.chat, sent.error().to_string());
     return sent.error();

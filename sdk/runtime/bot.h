@@ -294,9 +294,11 @@ struct Bot::Impl {
   Result<> process(const store::InboxItem& item);
   // Dispatches one engine event to the handlers. Errors are store or disk failures.
   Result<> dispatch(chat::Event event);
-  // Builds and queues a text (+ files) in the open transaction, or in its own one.
+  // Builds and queues a text (+ files) in the open transaction, or in its own one. A reply names
+  // the message it answers (`reply_to`) and shows `quote` (its text) on top.
   Result<SentMessage> send(ChatId chat, std::string_view text,
-                           std::vector<chat::Attachment> attachments, std::string reply_to);
+                           std::vector<chat::Attachment> attachments, std::string reply_to,
+                           std::string quote = {});
   // Runs `build` in the open transaction (a handler's) or in its own one, queues the mails it
   // returns and wakes the sender.
   using Builder = std::function<Result<std::vector<chat::OutgoingMail>>(std::int64_t now)>;

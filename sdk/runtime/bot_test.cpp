@@ -244,6 +244,11 @@ TEST_F(BotTest, JoinVerifiesBothSidesAndEchoes) {
   EXPECT_EQ(replies[0].chat_id, chat);
   EXPECT_TRUE(replies[0].is_bot);
   EXPECT_EQ(replies[0].in_reply_to, seen[0].rfc724_mid());
+  // The reply shows what it answers, as Delta Chat's "Reply" does.
+  EXPECT_TRUE(replies[0].has_quote);
+  EXPECT_EQ(replies[0].quote_text, text);
+  EXPECT_NE(replies[0].quote_message_id, 0);
+  EXPECT_EQ(replies[0].quote_sender_fpr, "") << "the peer's own message";
 }
 
 TEST_F(BotTest, LegacyJoinVerifies) {

@@ -302,6 +302,12 @@ class EchoBotInterop : public ::testing::Test {
     EXPECT_EQ(echo->at("chatId").to_number<std::uint32_t>(), chat);
     EXPECT_EQ(echo->at("showPadlock"), true);
     EXPECT_EQ(echo->at("isBot"), true);
+    // The echo is a reply: the core shows the user's message quoted above it.
+    const auto& quote = echo->at("quote");
+    ASSERT_TRUE(quote.is_object()) << "no quote: " << json::serialize(*echo);
+    EXPECT_EQ(quote.at("kind"), "WithMessage") << json::serialize(quote);
+    EXPECT_EQ(quote.at("text"), json::value(text)) << json::serialize(quote);
+    EXPECT_EQ(quote.at("messageId"), json::value(*sent)) << json::serialize(quote);
   }
 
   std::shared_ptr<LogLines> log_;

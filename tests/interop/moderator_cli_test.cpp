@@ -4,7 +4,8 @@
 // with /newgroup, and three real-core members join it by its link. New members are welcomed; a
 // flooder is warned, then removed; /kick by an admin (as a reply) removes a member and the audit
 // log in the admin group says so; /kick by a non-admin is refused; a word filter warns; a banned
-// member added back by another member is removed again; /report reaches the admin group.
+// member added back by another member is removed again; /report reaches the admin group; a member
+// adds the bot to their own group and it introduces itself.
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -30,7 +31,6 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 using namespace std::chrono_literals;
 using testsupport::PeerAccount;
-using testsupport::read_file;
 using testsupport::RelayEnv;
 using testsupport::run_capture;
 
@@ -113,7 +113,7 @@ class ModeratorCli : public testsupport::DcbotCliTest {
         kWait);
     EXPECT_TRUE(got) << u.addr() << " got no message with \"" << needles.front()
                      << "\": " << got.error().to_string() << "\n"
-                     << read_file(log_);
+                     << log();
     return got ? *got : json::object{};
   }
 
@@ -161,11 +161,11 @@ class ModeratorCli : public testsupport::DcbotCliTest {
 
 TEST_F(ModeratorCli, WelcomeFloodKickBanAndReportInAGroupOfThreeRealCoreMembers) {
   auto [check_code, summary] = run_capture({DCBOT_BIN, "check", config_.string()}, log_);
-  ASSERT_EQ(check_code, 0) << summary << read_file(log_);
+  ASSERT_EQ(check_code, 0) << summary << log();
 
   // The admin group: `dcbot admin` prints its link (the same one each time).
   auto [code, out] = run_capture({DCBOT_BIN, "admin", config_.string()}, log_);
-  ASSERT_EQ(code, 0) << read_file(log_);
+  ASSERT_EQ(code, 0) << log();
   const std::string admin_link = out.substr(0, out.find('\n'));
   ASSERT_EQ(admin_link.rfind("https://i.delta.chat/#", 0), 0U) << out;
   EXPECT_NE(admin_link.find("&g=Moderator+admins"), std::string::npos) << admin_link;
@@ -178,7 +178,9 @@ TEST_F(ModeratorCli, WelcomeFloodKickBanAndReportInAGroupOfThreeRealCoreMembers)
   ASSERT_NE(admin_group, 0U);
 
   // The admin makes the community group; its link comes back in the admin group.
-  ASSERT_TRUE(eventually_members(admin(), admin_group, bot_addr_, true)) << read_file(log_);
+  // The core can send to the group once the bot's member-added message made it a member.
+  ASSERT_TRUE(eventually_members(admin(), admin_group, bot_addr_, true)) << log();
+  ASSERT_TRUE(eventually_members(admin(), admin_group, admin().addr(), true)) << log();
   auto sent = admin().send_text(admin_group, "/newgroup Community");
   ASSERT_TRUE(sent) << sent.error().to_string();
   auto ready = wait_text(admin(), {"The group \"Community\" is ready"});
@@ -229,6 +231,16 @@ TEST_F(ModeratorCli, WelcomeFloodKickBanAndReportInAGroupOfThreeRealCoreMembers)
   ASSERT_TRUE(ben().send_text(group_of[2], "cheap watches, write me"));
   auto spam = wait_text(admin(), {"cheap watches, write me"});
   ASSERT_FALSE(spam.empty());
+  {
+    // The admin's core must see Ben (and the bot) as members to send the /kick to them.
+    const auto seen = members(admin(), group_of[0]);
+    std::string listed;
+    for (const auto& a : seen) {
+      listed += a + " ";
+    }
+    ASSERT_TRUE(seen.count(lower(ben().addr())) != 0 && seen.count(lower(bot_addr_)) != 0)
+        << "the admin's core lists: " << listed;
+  }
   json::object kick;
   kick["text"] = "/kick selling";
   kick["quotedMessageId"] = spam.at("id");
@@ -277,6 +289,26 @@ TEST_F(ModeratorCli, WelcomeFloodKickBanAndReportInAGroupOfThreeRealCoreMembers)
   auto reported = wait_text(admin(), {"Report from Cleo", "\"Community\"", "Admin",
                                       "> admins are always right", "Reason: rude"});
   EXPECT_EQ(reported.at("chatId").to_number<std::uint32_t>(), admin_group);
+
+  // A member adds the bot to a group of their own: it introduces itself and moderates there too.
+  std::uint32_t bot_at_cleo = 0;
+  for (auto id : cleo().get_chat_contacts(cleo_group).value()) {
+    auto contact = cleo().get_contact(id);
+    if (contact && lower(std::string(contact->at("address").as_string())) == lower(bot_addr_)) {
+      bot_at_cleo = id;
+    }
+  }
+  ASSERT_NE(bot_at_cleo, 0U);
+  auto club = cleo().create_group_chat("Cleo's club");
+  ASSERT_TRUE(club) << club.error().to_string();
+  ASSERT_TRUE(cleo().add_contact_to_chat(*club, bot_at_cleo));
+  ASSERT_TRUE(cleo().send_text(*club, "welcome, bot"));
+  auto intro = wait_text(cleo(), {"Hi! I keep this group friendly."});
+  EXPECT_EQ(intro.at("chatId").to_number<std::uint32_t>(), *club);
+  wait_text(admin(), {"Moderation: added to \"Cleo's club\" by Cleo"});
+  ASSERT_TRUE(cleo().send_text(*club, "/rules"));
+  auto rules = wait_text(cleo(), {"Rule 1: be kind."});
+  EXPECT_EQ(rules.at("chatId").to_number<std::uint32_t>(), *club);
 
   stop();
 }

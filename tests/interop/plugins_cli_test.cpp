@@ -232,17 +232,16 @@ TEST_F(PluginsCli, HelperBotAnswersFromItsYamlAndForwardsFeedbackToTheAdmin) {
 
   // With an admin group (`dcbot admin`, run while the bot runs), feedback goes there.
   auto [admin_code, admin_out] = run_capture({DCBOT_BIN, "admin", config.string()}, log_);
-  ASSERT_EQ(admin_code, 0) << read_file(log_);
-  auto admin_group = admin->secure_join(admin_out.substr(0, admin_out.find('\n')));
-  ASSERT_TRUE(admin_group) << admin_group.error().to_string();
-  ASSERT_TRUE(admin->wait_securejoin_joiner_done(90s)) << read_file(log_);
+  ASSERT_EQ(admin_code, 0) << log();
+  auto admin_group = join_by_link(*admin, admin_out.substr(0, admin_out.find('\n')));
+  ASSERT_TRUE(admin_group) << admin_group.error().to_string() << log();
   expect_answer(chat, "/feedback more cake please", "Thank you! Your feedback was forwarded.");
   auto in_group = admin->wait_incoming_message_matching(
       [](const boost::json::object& m) {
         return std::string(m.at("text").as_string()).find("more cake please") != std::string::npos;
       },
       90s);
-  ASSERT_TRUE(in_group) << in_group.error().to_string() << read_file(log_);
+  ASSERT_TRUE(in_group) << in_group.error().to_string() << log();
   EXPECT_EQ(in_group->at("chatId").to_number<std::uint32_t>(), *admin_group);
   stop();
 }

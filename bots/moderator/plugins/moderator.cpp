@@ -7,9 +7,11 @@
 // another member's message. The bot therefore moderates by what a member can do: it warns,
 // removes members, and removes banned people again whenever someone adds them back.
 #include <cctype>
+#include <chrono>
 #include <ctime>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -44,6 +46,7 @@ class Moderator final : public dcbot::Plugin {
   Result<> start(dcbot::PluginContext& ctx) override {
     DCBOT_TRY(settings_, parse_settings(ctx.config()));
     bot_ = &ctx.bot();
+    ctx_ = &ctx;
     storage_.emplace(ctx.bot().storage(ctx.name()));
     flood_ = std::make_unique<FloodCounter>(settings_.flood_messages, settings_.flood_seconds);
     Bot& bot = *bot_;
@@ -71,15 +74,20 @@ class Moderator final : public dcbot::Plugin {
     bot.on_message([this](dcbot::MessageEvent ev) { check_message(ev); });
     bot.on_member_added([this](dcbot::MemberAddedEvent ev) { member_added(ev); });
     bot.on_group_joined([this](dcbot::GroupJoinedEvent ev) { group_joined(ev); });
-    bot.on_group_removed(
-        [this](dcbot::GroupRemovedEvent ev) { (void)storage_->erase(group_key(ev.chat)); });
+    bot.on_group_removed([this](dcbot::GroupRemovedEvent ev) {
+      (void)storage_->erase(group_key(ev.chat));
+      known_.erase(ev.chat);
+      audit(fmt::format("removed from \"{}\" by {}.", group_title(ev.chat),
+                        actor_name(ev.chat, ev.actor_fingerprint)));
+    });
     return {};
   }
 
  private:
   static std::string group_key(ChatId chat) { return fmt::format("group:{}", chat); }
 
-  // A group the bot moderates: every group it is in but the admin group.
+  // A group the bot moderates: every group it is in but the admin group. Remembered in storage
+  // (for /kick and /ban in every group) the first time it is seen.
   bool moderated(ChatId chat) {
     if (chat == bot_->admin_group()) {
       return false;
@@ -88,7 +96,9 @@ class Moderator final : public dcbot::Plugin {
     if (!name) {
       return false;
     }
-    (void)storage_->set(group_key(chat), "1");
+    if (known_.insert(chat).second) {
+      (void)storage_->set(group_key(chat), "1");
+    }
     return true;
   }
 
@@ -248,7 +258,13 @@ class Moderator final : public dcbot::Plugin {
       return;
     }
     if (!settings_.welcome.empty()) {
-      (void)bot_->send_text(ev.chat, render(settings_.welcome, name, group, settings_.rules));
+      // A moment later: sent right away, the welcome can reach the new member's client before the
+      // member-added mail does, and a Delta Chat core that sees a group message from the bot
+      // before it knows the bot is a member never learns it (docs/moderation.md).
+      const ChatId chat = ev.chat;
+      bot_->after(kWelcomeDelay,
+                  [this, chat, text = render(settings_.welcome, name, group, settings_.rules),
+                   alive = ctx_->keep_alive()] { (void)bot_->send_text(chat, text); });
     }
   }
 
@@ -276,6 +292,11 @@ class Moderator final : public dcbot::Plugin {
     if (!moderated(ev.chat)) {
       return;
     }
+    if (!settings_.intro.empty()) {
+      (void)bot_->send_text(ev.chat, settings_.intro);
+    }
+    audit(fmt::format("added to \"{}\" by {}; moderating it.", group_title(ev.chat),
+                      actor_name(ev.chat, ev.actor_fingerprint)));
     // Banned people already in a group the bot enters are removed too.
     auto members = bot_->group_members(ev.chat);
     if (!members) {
@@ -489,10 +510,15 @@ class Moderator final : public dcbot::Plugin {
                       describe(ev.sender().name, ev.sender().addr)));
   }
 
+  // How long the welcome waits after the member-added mail (see member_added).
+  static constexpr std::chrono::seconds kWelcomeDelay{3};
+
   Settings settings_{};
   Bot* bot_ = nullptr;
+  dcbot::PluginContext* ctx_ = nullptr;
   std::optional<dcbot::Storage> storage_{};
   std::unique_ptr<FloodCounter> flood_{};
+  std::set<ChatId> known_{};  // Groups already remembered in storage.
 };
 
 }  // namespace

@@ -138,7 +138,7 @@ Result<Settings> parse_settings(const Value& config) {
     return out;
   }
   DCBOT_TRY(auto map, config.as_map_with_keys("the moderator's config",
-                                              {"rules", "welcome", "flood", "warnings",
+                                              {"rules", "welcome", "intro", "flood", "warnings",
                                                "strike_expiry_hours", "filters"}));
   for (const auto& entry : *map) {
     const Value& v = entry.value;
@@ -149,6 +149,12 @@ Result<Settings> parse_settings(const Value& config) {
         out.welcome.clear();
       } else {
         DCBOT_TRY(out.welcome, v.as_string());
+      }
+    } else if (entry.key == "intro") {
+      if (v.is_null()) {
+        out.intro.clear();
+      } else {
+        DCBOT_TRY(out.intro, v.as_string());
       }
     } else if (entry.key == "flood") {
       DCBOT_TRY(read_flood(v, out));

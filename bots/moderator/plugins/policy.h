@@ -24,6 +24,10 @@ struct Settings {
   std::string welcome =
       "Welcome to {group}, {name}!\n\n{rules}\n\nTo flag a message to the admins, reply to it with "
       "/report.";
+  // Sent to a group when a member adds the bot to it (the bot introduces itself). Empty: none.
+  std::string intro =
+      "Hi! I keep this group friendly. /rules shows the rules; to flag a message to the admins, "
+      "reply to it with /report.";
   // More than `flood_messages` messages from one member within `flood_seconds` is a strike;
   // 0 turns flood control off.
   int flood_messages = 10;
@@ -39,7 +43,7 @@ struct Settings {
   std::vector<std::string> allowed_domains{};
 };
 
-// Reads a `config:` block (keys: rules, welcome, flood {messages, seconds}, warnings,
+// Reads a `config:` block (keys: rules, welcome, intro, flood {messages, seconds}, warnings,
 // strike_expiry_hours, filters {words, links, allowed_domains}). Errc::Config with file:line:col
 // for unknown keys, wrong types and out-of-range numbers. A null block gives the defaults.
 dcbot::Result<Settings> parse_settings(const dcbot::config::Value& config);

@@ -30,6 +30,7 @@ TEST(ModeratorSettings, ReadsEveryKey) {
   auto s = settings_from(
       "rules: \"No spam\"\n"
       "welcome: \"Hi {name}\"\n"
+      "intro: \"I moderate.\"\n"
       "flood: { messages: 3, seconds: 20 }\n"
       "warnings: 2\n"
       "strike_expiry_hours: 5\n"
@@ -37,6 +38,7 @@ TEST(ModeratorSettings, ReadsEveryKey) {
   ASSERT_TRUE(s) << s.error().to_string();
   EXPECT_EQ(s->rules, "No spam");
   EXPECT_EQ(s->welcome, "Hi {name}");
+  EXPECT_EQ(s->intro, "I moderate.");
   EXPECT_EQ(s->flood_messages, 3);
   EXPECT_EQ(s->flood_seconds, 20);
   EXPECT_EQ(s->warnings, 2);
@@ -44,9 +46,10 @@ TEST(ModeratorSettings, ReadsEveryKey) {
   EXPECT_EQ(s->words, (std::vector<std::string>{"casino", "buy now"}));
   EXPECT_TRUE(s->block_links);
   EXPECT_EQ(s->allowed_domains, (std::vector<std::string>{"delta.chat"}));
-  auto off = settings_from("welcome: null\n");
+  auto off = settings_from("welcome: null\nintro: null\n");
   ASSERT_TRUE(off);
   EXPECT_TRUE(off->welcome.empty());
+  EXPECT_TRUE(off->intro.empty());
 }
 
 TEST(ModeratorSettings, MistakesNameFileLineAndColumn) {
