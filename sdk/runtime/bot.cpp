@@ -15,6 +15,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "base/fingerprint.h"
 #include "chat/channel.h"
 #include "chat/group.h"
 #include "chat/invite.h"
@@ -139,13 +140,6 @@ bool is_fingerprint(std::string_view text) {
   return text.size() == 40 && std::all_of(text.begin(), text.end(), [](char c) {
            return std::isxdigit(static_cast<unsigned char>(c)) != 0;
          });
-}
-
-std::string upper(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return out;
 }
 
 }  // namespace
@@ -718,7 +712,7 @@ Result<std::vector<chat::OutgoingMail>> Bot::Impl::with_txn(const Builder& build
 Result<std::string> Bot::Impl::resolve_contact(std::string_view contact) {
   store::Contacts contacts(engine->db());
   if (is_fingerprint(contact)) {
-    std::string fpr = upper(contact);
+    std::string fpr = normalize_fingerprint(contact);
     DCBOT_TRY(auto found, contacts.get(fpr));
     if (!found) {
       return make_error(Errc::NotFound, "bot: no contact with fingerprint " + fpr);
@@ -831,13 +825,7 @@ void Bot::on_command(std::string name, std::string description, CommandHandler h
 
 void Bot::set_admins(std::vector<std::string> fingerprints) {
   for (auto& fpr : fingerprints) {
-    std::string clean;
-    for (char c : fpr) {
-      if (c != ' ') {
-        clean.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-      }
-    }
-    fpr = std::move(clean);
+    fpr = normalize_fingerprint(fpr);
   }
   impl_->admins = std::move(fingerprints);
 }
@@ -851,12 +839,7 @@ const std::vector<std::string>& Bot::admins() const {
 }
 
 Result<ChatId> Bot::chat_with(std::string_view fingerprint) {
-  std::string fpr;
-  for (char c : fingerprint) {
-    if (c != ' ') {
-      fpr.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-    }
-  }
+  const std::string fpr = normalize_fingerprint(fingerprint);
   store::Db& db = impl_->engine->db();
   DCBOT_TRY(auto contact, store::Contacts(db).get(fpr));
   if (!contact) {

@@ -488,6 +488,13 @@ TEST_F(BotTest, AdminOnlyCommandsAreRefusedAndHiddenFromOthers) {
     }
   }
   bot_->set_admins({spaced});
+  EXPECT_EQ(bot_->admins(), std::vector<std::string>{fpr});
+  // chat_with takes the same spelling and finds the same chat.
+  auto by_spaced = bot_->chat_with(spaced);
+  auto by_fpr = bot_->chat_with(fpr);
+  ASSERT_TRUE(by_spaced) << by_spaced.error().to_string();
+  ASSERT_TRUE(by_fpr) << by_fpr.error().to_string();
+  EXPECT_EQ(*by_spaced, *by_fpr);
   r = say(chat, "/secret");
   ASSERT_EQ(r.size(), 1U);
   EXPECT_EQ(r[0].text, "done");
