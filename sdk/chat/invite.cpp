@@ -29,19 +29,6 @@ bool is_url_safe(char c) {
   return is_alnum(c) || c == '-' || c == '_';
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 bool starts_with_ci(std::string_view text, std::string_view prefix) {
   return text.size() >= prefix.size() && mime::iequals(text.substr(0, prefix.size()), prefix);
 }
@@ -56,8 +43,8 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_is_sp
       if (i + 2 >= text.size()) {
         return std::nullopt;
       }
-      const int hi = hex_value(text[i + 1]);
-      const int lo = hex_value(text[i + 2]);
+      const int hi = hex_digit_value(text[i + 1]);
+      const int lo = hex_digit_value(text[i + 2]);
       if (hi < 0 || lo < 0) {
         return std::nullopt;
       }
@@ -151,7 +138,7 @@ bool is_valid_fingerprint(std::string_view fpr) {
     return false;
   }
   for (const char c : fpr) {
-    if (hex_value(c) < 0) {
+    if (hex_digit_value(c) < 0) {
       return false;
     }
   }
