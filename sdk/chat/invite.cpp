@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/encoding.h"
+#include "base/fingerprint.h"
 #include "crypto/random.h"
 #include "mime/header.h"
 
@@ -133,18 +134,6 @@ bool is_valid_token(std::string_view token) {
   return true;
 }
 
-bool is_valid_fingerprint(std::string_view fpr) {
-  if (fpr.size() != 40) {
-    return false;
-  }
-  for (const char c : fpr) {
-    if (hex_digit_value(c) < 0) {
-      return false;
-    }
-  }
-  return true;
-}
-
 std::string generate_token() {
   std::array<std::uint8_t, kTokenBytes> bytes{};
   crypto::fill_random(bytes);
@@ -190,7 +179,7 @@ std::string invite_percent_encode(std::string_view text, bool space_as_plus) {
 }
 
 std::string format_invite(const Invite& inv) {
-  DCBOT_CHECK(is_valid_fingerprint(inv.fingerprint), "invite: bad fingerprint");
+  DCBOT_CHECK(is_fingerprint(inv.fingerprint), "invite: bad fingerprint");
   DCBOT_CHECK(is_valid_token(inv.auth), "invite: bad auth token");
   DCBOT_CHECK(inv.invitenumber.empty() || is_valid_token(inv.invitenumber),
               "invite: bad invitenumber");
@@ -269,7 +258,7 @@ Result<Invite> parse_invite(std::string_view text) {
   }
   Invite inv;
   inv.fingerprint = body.substr(0, hash);
-  if (!is_valid_fingerprint(inv.fingerprint)) {
+  if (!is_fingerprint(inv.fingerprint)) {
     return parse_error("bad fingerprint");
   }
   inv.fingerprint = upper_hex(inv.fingerprint);

@@ -418,10 +418,7 @@ class Reader {
         return at_path(item, fmt::format("{}[{}]", path, i), text.error());
       }
       std::string fpr = normalize_fingerprint(*text);
-      const bool hex = fpr.size() == 40 && std::all_of(fpr.begin(), fpr.end(), [](char ch) {
-                         return std::isxdigit(static_cast<unsigned char>(ch)) != 0;
-                       });
-      if (!hex) {
+      if (!is_fingerprint(fpr)) {
         return config_error(
             item.mark(),
             fmt::format("{}[{}]: expected a key fingerprint (40 hex digits)", path, i));

@@ -136,12 +136,6 @@ std::string image_file_name(const Bytes& image) {
   return "group-avatar.bin";
 }
 
-bool is_fingerprint(std::string_view text) {
-  return text.size() == 40 && std::all_of(text.begin(), text.end(), [](char c) {
-           return std::isxdigit(static_cast<unsigned char>(c)) != 0;
-         });
-}
-
 }  // namespace
 
 namespace runtime {
