@@ -428,6 +428,42 @@ TEST_F(Groups, JoinByLinkBothRolesV3AndLegacy) {
   }
 }
 
+// A group link: the group's own INVITENUMBER (reused) and AUTH (new unless reuse_auth), apart
+// from the 1:1 link's tokens; the inviter name cut to 16 characters.
+TEST(GroupInvite, LinkHasTheGroupsOwnTokensAndACutInviterName) {
+  Peer carol = make_group_peer("carol", "Carol With A Long Name", false);
+  const auto team = create_group(*carol.account, "Team", {}, kNow).value();
+  const std::string grpid = store::Chats(*carol.db).get(team).value()->grpid;
+  const Invite a = parse_invite(make_group_invite_link(*carol.account, team, kNow).value()).value();
+  const Invite b =
+      parse_invite(make_group_invite_link(*carol.account, team, kNow + 1).value()).value();
+  InviteLinkOptions fixed;
+  fixed.reuse_auth = true;
+  const Invite c =
+      parse_invite(make_group_invite_link(*carol.account, team, kNow + 2, fixed).value()).value();
+  InviteLinkOptions legacy;
+  legacy.legacy = true;
+  const Invite d =
+      parse_invite(make_group_invite_link(*carol.account, team, kNow + 3, legacy).value()).value();
+  EXPECT_EQ(a.kind, InviteKind::Group);
+  EXPECT_EQ(a.grpid, grpid);
+  EXPECT_EQ(a.group_name, "Team");
+  EXPECT_EQ(a.fingerprint, carol->fingerprint());
+  EXPECT_EQ(a.addr, carol->profile().addr);
+  EXPECT_EQ(a.name, "Carol With A Lo\u2026");
+  EXPECT_TRUE(a.v3);
+  EXPECT_FALSE(d.v3);
+  EXPECT_EQ(a.invitenumber, b.invitenumber);
+  EXPECT_EQ(d.invitenumber, a.invitenumber);
+  EXPECT_NE(a.auth, b.auth);
+  EXPECT_EQ(c.auth, b.auth);
+  const Invite contact = parse_invite(make_invite_link(*carol.account, kNow).value()).value();
+  EXPECT_EQ(contact.kind, InviteKind::Contact);
+  EXPECT_NE(contact.invitenumber, a.invitenumber);
+  EXPECT_NE(contact.auth, a.auth);
+  EXPECT_EQ(contact.name, "Carol With A Long Name");
+}
+
 // The recorded core 2.62 mails as Bob saw them: alice creates "Test Group" with Bob (21), Carol
 // joins by link (25, vg-member-added), writes (26), Alice renames (27) and removes Bob (31).
 TEST(GroupVectors, BobFollowsTheRecordedGroup) {

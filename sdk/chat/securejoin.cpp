@@ -730,31 +730,28 @@ Result<std::vector<PendingJoin>> pending_joins(store::Db& db) {
   return load_pending(db, "");
 }
 
-Result<std::string> make_invite_link(Account& account, std::int64_t now,
-                                     InviteLinkOptions options) {
-  if (!account.has_key() || account.profile().addr.empty()) {
-    return make_error(Errc::InvalidArgument, "securejoin: invite: account has no key or address");
-  }
+Result<Invite> new_invite(Account& account, InviteKind kind, const std::string& grpid,
+                          std::int64_t now, InviteLinkOptions options) {
   store::SecureJoinTokens tokens(account.db());
   // §5.1: one INVITENUMBER per chat (reused), a new AUTH per generated link.
-  DCBOT_TRY(auto number, tokens.latest(store::TokenKind::InviteNumber, ""));
+  DCBOT_TRY(auto number, tokens.latest(store::TokenKind::InviteNumber, grpid));
   if (!number) {
-    store::SecureJoinToken t{store::TokenKind::InviteNumber, generate_token(), "", now};
+    store::SecureJoinToken t{store::TokenKind::InviteNumber, generate_token(), grpid, now};
     DCBOT_TRY(tokens.add(t));
     number = t;
   }
   std::optional<store::SecureJoinToken> auth;
   if (options.reuse_auth) {
-    DCBOT_TRY(auth, tokens.latest(store::TokenKind::Auth, ""));
+    DCBOT_TRY(auth, tokens.latest(store::TokenKind::Auth, grpid));
   }
   if (!auth) {
-    store::SecureJoinToken t{store::TokenKind::Auth, generate_token(), "", now};
+    store::SecureJoinToken t{store::TokenKind::Auth, generate_token(), grpid, now};
     DCBOT_TRY(tokens.add(t));
     auth = t;
   }
   const Profile& me = account.profile();
   Invite invite;
-  invite.kind = InviteKind::Contact;
+  invite.kind = kind;
   invite.fingerprint = account.fingerprint();
   invite.invitenumber = number->token;
   invite.auth = auth->token;
@@ -766,6 +763,15 @@ Result<std::string> make_invite_link(Account& account, std::int64_t now,
   }
   invite.name = me.display_name;
   invite.v3 = !options.legacy;
+  return invite;
+}
+
+Result<std::string> make_invite_link(Account& account, std::int64_t now,
+                                     InviteLinkOptions options) {
+  if (!account.has_key() || account.profile().addr.empty()) {
+    return make_error(Errc::InvalidArgument, "securejoin: invite: account has no key or address");
+  }
+  DCBOT_TRY(auto invite, new_invite(account, InviteKind::Contact, "", now, options));
   return format_invite(invite);
 }
 
