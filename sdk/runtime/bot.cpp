@@ -995,40 +995,26 @@ void Bot::Impl::arm_timer(TimerId id, std::chrono::milliseconds interval, bool r
       });
 }
 
-namespace {
-
-std::chrono::milliseconds at_least_1ms(std::chrono::milliseconds d) {
-  return std::max(d, std::chrono::milliseconds(1));
-}
-
-}  // namespace
-
-TimerId Bot::every(std::chrono::milliseconds interval, TimerHandler handler) {
-  TimerId id = impl_->next_timer++;
-  if (impl_->stopped) {
+TimerId Bot::Impl::start_timer(std::chrono::milliseconds interval, bool repeat,
+                               TimerHandler handler) {
+  TimerId id = next_timer++;
+  if (stopped) {
     return id;
   }
-  impl_->timers.emplace(id, std::make_shared<boost::asio::steady_timer>(impl_->executor));
-  impl_->timer_owners.emplace(id, impl_->current_owner.id);
-  impl_->arm_timer(
-      id, at_least_1ms(interval), true,
-      std::make_shared<runtime::Owned<TimerHandler>>(runtime::Owned<TimerHandler>{
-          impl_->current_owner.pin, impl_->current_owner.id, false, std::move(handler)}));
+  timers.emplace(id, std::make_shared<boost::asio::steady_timer>(executor));
+  timer_owners.emplace(id, current_owner.id);
+  arm_timer(id, std::max(interval, std::chrono::milliseconds(1)), repeat,
+            std::make_shared<runtime::Owned<TimerHandler>>(runtime::Owned<TimerHandler>{
+                current_owner.pin, current_owner.id, false, std::move(handler)}));
   return id;
+}
+
+TimerId Bot::every(std::chrono::milliseconds interval, TimerHandler handler) {
+  return impl_->start_timer(interval, true, std::move(handler));
 }
 
 TimerId Bot::after(std::chrono::milliseconds delay, TimerHandler handler) {
-  TimerId id = impl_->next_timer++;
-  if (impl_->stopped) {
-    return id;
-  }
-  impl_->timers.emplace(id, std::make_shared<boost::asio::steady_timer>(impl_->executor));
-  impl_->timer_owners.emplace(id, impl_->current_owner.id);
-  impl_->arm_timer(
-      id, at_least_1ms(delay), false,
-      std::make_shared<runtime::Owned<TimerHandler>>(runtime::Owned<TimerHandler>{
-          impl_->current_owner.pin, impl_->current_owner.id, false, std::move(handler)}));
-  return id;
+  return impl_->start_timer(delay, false, std::move(handler));
 }
 
 void Bot::cancel_timer(TimerId id) {

@@ -1065,5 +1065,43 @@ TEST_F(BotTest, RemoveHandlersEndsTheOwnersConversationsAndTimers) {
   EXPECT_GT(program_ticks, 0);
 }
 
+TEST_F(BotTest, TimersEveryRepeatsAfterFiresOnceCancelAndStopEndThem) {
+  auto& impl = bot_->impl();
+  int every_ticks = 0;
+  int after_ticks = 0;
+  int cancelled_ticks = 0;
+  // Intervals below 1 ms are raised to 1 ms.
+  const TimerId every = bot_->every(std::chrono::milliseconds(0), [&] { ++every_ticks; });
+  const TimerId after = bot_->after(std::chrono::milliseconds(-5), [&] { ++after_ticks; });
+  const TimerId cancelled = bot_->after(std::chrono::milliseconds(1), [&] { ++cancelled_ticks; });
+  EXPECT_LT(every, after);
+  EXPECT_LT(after, cancelled);
+  EXPECT_EQ(impl.timers.size(), 3U);
+  EXPECT_EQ(impl.timer_owners.size(), 3U);
+  bot_->cancel_timer(cancelled);
+  EXPECT_EQ(impl.timers.count(cancelled), 0U);
+  for (int i = 0; i < 500 && (every_ticks < 3 || after_ticks == 0); ++i) {
+    io_.run_for(std::chrono::milliseconds(10));
+    io_.restart();
+  }
+  EXPECT_GE(every_ticks, 3);
+  EXPECT_EQ(after_ticks, 1);
+  EXPECT_EQ(cancelled_ticks, 0);
+  EXPECT_EQ(impl.timers.count(every), 1U) << "`every` stays armed";
+  EXPECT_EQ(impl.timers.count(after), 0U) << "a fired `after` is gone";
+  EXPECT_EQ(impl.timer_owners.count(after), 0U);
+
+  bot_->stop();
+  EXPECT_TRUE(impl.timers.empty());
+  // After stop() a timer still gets a new id but is not armed.
+  const TimerId late = bot_->after(std::chrono::milliseconds(1), [&] { ++after_ticks; });
+  EXPECT_GT(late, cancelled);
+  EXPECT_TRUE(impl.timers.empty());
+  EXPECT_TRUE(impl.timer_owners.empty());
+  io_.run_for(std::chrono::milliseconds(20));
+  io_.restart();
+  EXPECT_EQ(after_ticks, 1);
+}
+
 }  // namespace
 }  // namespace dcbot::runtime
