@@ -12,6 +12,7 @@
 #include "base/encoding.h"
 #include "chat/autocrypt.h"
 #include "chat/contacts.h"
+#include "chat/envelope.h"
 #include "chat/invite.h"
 #include "chat/schema.h"
 #include "crypto/random.h"
@@ -52,9 +53,6 @@ CREATE TABLE chat_channel_posts (
 );
 CREATE INDEX chat_channel_posts_chat ON chat_channel_posts(chat_id, id);
 )sql";
-
-// §3.1: the outer Date is now minus up to 6 days.
-constexpr std::uint64_t kMaxOuterDateSkew = 6 * 24 * 3600;
 
 // core create_broadcast_secret: 264 random bits, cut to 43 base64 characters.
 constexpr std::size_t kSecretBytes = 33;
@@ -180,20 +178,6 @@ Account::Draft system_draft(std::int64_t chat_id, std::string text, std::string_
   d.text = std::move(text);
   d.group_first_fpr = std::string(to_fpr);
   return d;
-}
-
-void random_fill(std::span<std::uint8_t> out) {
-  crypto::fill_random(out);
-}
-
-std::int64_t random_outer_date(std::int64_t now) {
-  std::array<std::uint8_t, 8> b{};
-  crypto::fill_random(b);
-  std::uint64_t v = 0;
-  for (const auto x : b) {
-    v = (v << 8U) | x;
-  }
-  return now - static_cast<std::int64_t>(v % (kMaxOuterDateSkew + 1));
 }
 
 // core add_contact_to_chat_ext -> resend_msgs_ext(to_fingerprint): the last posts go to the new

@@ -2,7 +2,6 @@
 #include "chat/securejoin.h"
 
 #include <algorithm>
-#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -14,7 +13,7 @@
 #include "chat/autocrypt.h"
 #include "chat/channel.h"
 #include "chat/contacts.h"
-#include "crypto/random.h"
+#include "chat/envelope.h"
 #include "mime/address.h"
 #include "mime/builder.h"
 #include "mime/date.h"
@@ -32,23 +31,6 @@
 // "The ETH Zurich analysis and the SecureJoin hardening".
 namespace dcbot::chat {
 namespace {
-
-// §3.1: the outer Date is now minus up to 6 days.
-constexpr std::uint64_t kMaxOuterDateSkew = 6 * 24 * 3600;
-
-void random_fill(std::span<std::uint8_t> out) {
-  crypto::fill_random(out);
-}
-
-std::int64_t random_outer_date(std::int64_t now) {
-  std::array<std::uint8_t, 8> b{};
-  crypto::fill_random(b);
-  std::uint64_t v = 0;
-  for (const auto x : b) {
-    v = (v << 8U) | x;
-  }
-  return now - static_cast<std::int64_t>(v % (kMaxOuterDateSkew + 1));
-}
 
 // §1.4: the v3 shared secret, domain-separated from channel secrets (core issue #7981).
 std::string v3_password(std::string_view inviter_fpr, std::string_view auth) {
