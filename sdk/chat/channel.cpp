@@ -13,6 +13,7 @@
 #include "chat/autocrypt.h"
 #include "chat/contacts.h"
 #include "chat/envelope.h"
+#include "chat/header_values.h"
 #include "chat/invite.h"
 #include "chat/schema.h"
 #include "crypto/random.h"
@@ -73,16 +74,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) {
-    if (c >= 'a' && c <= 'z') {
-      c = static_cast<char>(c - 'a' + 'A');
-    }
-  }
-  return out;
-}
-
 // core sanitize_single_line: line breaks become spaces, the ends are trimmed.
 std::string single_line(std::string_view name) {
   std::string out;
@@ -90,20 +81,6 @@ std::string single_line(std::string_view name) {
     out.push_back(c == '\r' || c == '\n' || c == '\t' ? ' ' : c);
   }
   return std::string(trim(out));
-}
-
-std::optional<std::int64_t> parse_ts(std::string_view s) {
-  if (s.empty() || s.size() > 18) {
-    return std::nullopt;
-  }
-  std::int64_t v = 0;
-  for (const char c : s) {
-    if (c < '0' || c > '9') {
-      return std::nullopt;
-    }
-    v = v * 10 + (c - '0');
-  }
-  return v;
 }
 
 Result<void> store_secret(store::Db& db, std::int64_t chat_id, std::string_view secret) {
@@ -298,7 +275,7 @@ Result<std::int64_t> Receiver::as_owner(store::Chat& chat) {
   if (!row || !row->is_member()) {
     return drop("channel message from a non-subscriber");
   }
-  const std::string removed = upper(h_.value("Chat-Group-Member-Removed-Fpr").value_or(""));
+  const std::string removed = upper_fpr(h_.value("Chat-Group-Member-Removed-Fpr").value_or(""));
   if (removed == sender_) {
     // The subscriber left (its leave goes to the owner only).
     row->remove_ts = std::max(mail_.now, row->add_ts + 1);
@@ -325,7 +302,7 @@ Result<std::int64_t> Receiver::as_owner(store::Chat& chat) {
 // §3.5 last writer wins on Chat-Group-Name-Timestamp; ties broken by the name.
 Result<void> Receiver::apply_name(store::Chat& chat) {
   const auto name = h_.value("Chat-Group-Name");
-  const auto ts = parse_ts(h_.value("Chat-Group-Name-Timestamp").value_or(""));
+  const auto ts = parse_timestamp(h_.value("Chat-Group-Name-Timestamp").value_or(""));
   if (!name || name->empty() || !ts) {
     return {};
   }
@@ -374,7 +351,7 @@ Result<std::int64_t> Receiver::as_subscriber(store::Chat& chat) {
     return chat.id;
   }
   DCBOT_TRY(apply_name(chat));
-  const std::string removed = upper(h_.value("Chat-Group-Member-Removed-Fpr").value_or(""));
+  const std::string removed = upper_fpr(h_.value("Chat-Group-Member-Removed-Fpr").value_or(""));
   if (!removed.empty()) {
     if (removed != own_) {
       return drop("channel: removal of another subscriber ignored");
@@ -392,7 +369,7 @@ Result<std::int64_t> Receiver::as_subscriber(store::Chat& chat) {
     }
     return drop("channel system message: removed");
   }
-  const std::string added_fpr = upper(h_.value("Chat-Group-Member-Added-Fpr").value_or(""));
+  const std::string added_fpr = upper_fpr(h_.value("Chat-Group-Member-Added-Fpr").value_or(""));
   const std::string added = h_.value("Chat-Group-Member-Added").value_or("");
   if (added_fpr == own_ || (added_fpr.empty() && same_addr(added, account_.profile().addr))) {
     const std::string secret = h_.value("Chat-Broadcast-Secret").value_or("");

@@ -14,6 +14,7 @@
 #include "chat/channel.h"
 #include "chat/contacts.h"
 #include "chat/envelope.h"
+#include "chat/header_values.h"
 #include "mime/address.h"
 #include "mime/builder.h"
 #include "mime/date.h"
@@ -35,16 +36,6 @@ namespace {
 // §1.4: the v3 shared secret, domain-separated from channel secrets (core issue #7981).
 std::string v3_password(std::string_view inviter_fpr, std::string_view auth) {
   return "securejoin/" + std::string(inviter_fpr) + "/" + std::string(auth);
-}
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) {
-    if (c >= 'a' && c <= 'z') {
-      c = static_cast<char>(c - 'a' + 'A');
-    }
-  }
-  return out;
 }
 
 Result<bool> ignore(Effects& fx, std::string_view reason) {
@@ -440,7 +431,7 @@ Result<bool> on_request_with_auth(Account& account, const IncomingMail& mail, Ef
   if (mail.symmetric || mail.signer_fpr.empty()) {
     return ignore(fx, "vc-request-with-auth: not signed");
   }
-  const std::string fpr = upper(header(mail, "Secure-Join-Fingerprint"));
+  const std::string fpr = upper_fpr(header(mail, "Secure-Join-Fingerprint"));
   if (fpr.empty()) {
     return ignore(fx, "vc-request-with-auth: no secure-join-fingerprint");
   }
