@@ -22,6 +22,7 @@
 #include "chat/webxdc.h"
 #include "chat/xdc_archive.h"
 #include "mime/builder.h"
+#include "runtime/test_bot.h"
 #include "store/db.h"
 #include "store/mailbox.h"
 #include "store/messages.h"
@@ -81,63 +82,14 @@ class BotTest : public ::testing::Test {
   store::Db& db() { return bot_->impl().engine->db(); }
 
   // One mail into the bot, processed like the Engine does.
-  void to_bot(const Bytes& raw) {
-    store::Inbox inbox(db());
-    auto added = inbox.add(1, next_uid_++, raw, now());
-    ASSERT_TRUE(added) << added.error().to_string();
-    auto item = inbox.get(added->id);
-    ASSERT_TRUE(item && *item);
-    auto txn = store::Txn::begin(db());
-    ASSERT_TRUE(txn);
-    auto processed = bot_->impl().process(**item);
-    ASSERT_TRUE(processed) << processed.error().to_string();
-    ASSERT_TRUE(inbox.mark_processed(added->id));
-    ASSERT_TRUE(txn->commit());
-  }
+  void to_bot(const Bytes& raw) { bot_testing::to_bot(*bot_, next_uid_, raw); }
 
   // Everything the bot queued, marked sent.
-  std::vector<Bytes> from_bot() {
-    store::Outbox outbox(db());
-    std::vector<Bytes> out;
-    for (;;) {
-      auto due = outbox.next_due(now() + 3600, 100);
-      EXPECT_TRUE(due);
-      if (!due || due->empty()) {
-        return out;
-      }
-      for (const auto& row : *due) {
-        out.push_back(row.raw);
-        EXPECT_TRUE(outbox.mark_sent(row.id));
-      }
-    }
-  }
+  std::vector<Bytes> from_bot() { return bot_testing::from_bot(*bot_); }
 
   // Moves mail both ways until nobody has anything to send; returns the peer's events.
   std::vector<chat::Event> exchange(std::vector<chat::OutgoingMail> from_peer) {
-    std::vector<chat::Event> events;
-    for (int round = 0; round < 10; ++round) {
-      for (const auto& mail : from_peer) {
-        to_bot(mail.raw);
-      }
-      from_peer.clear();
-      auto replies = from_bot();
-      if (replies.empty()) {
-        break;
-      }
-      for (const auto& raw : replies) {
-        auto fx = peer_->receive(raw, now());
-        EXPECT_TRUE(fx) << fx.error().to_string();
-        if (fx) {
-          for (auto& e : fx->events) {
-            events.push_back(std::move(e));
-          }
-          for (auto& m : fx->outgoing) {
-            from_peer.push_back(std::move(m));
-          }
-        }
-      }
-    }
-    return events;
+    return bot_testing::exchange(*bot_, next_uid_, peer_, std::move(from_peer));
   }
 
   // The peer joins the bot's invite link; returns the peer's chat with the bot.
