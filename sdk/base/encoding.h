@@ -11,6 +11,10 @@
 // input and return Errc::Parse on bad input; they never throw.
 namespace dcbot {
 
+// The value of one hex digit ('0'-'9', 'a'-'f', 'A'-'F'), or -1 for any other character (for
+// decoders of hex inside other syntax, e.g. URL %-escapes).
+int hex_digit_value(char c);
+
 // Lower-case hex by default; `upper` for fingerprints ("3A37...").
 std::string hex_encode(ByteView data, bool upper = false);
 

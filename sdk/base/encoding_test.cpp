@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "base/encoding.h"
 
+#include <string_view>
+
 #include <gtest/gtest.h>
 
 namespace dcbot {
@@ -18,6 +20,16 @@ TEST(Hex, RoundTripsAndUpperCase) {
 TEST(Hex, RejectsOddLengthAndBadCharacters) {
   EXPECT_EQ(hex_decode("abc").error().code, Errc::Parse);
   EXPECT_EQ(hex_decode("zz").error().code, Errc::Parse);
+}
+
+TEST(Hex, DigitValue) {
+  EXPECT_EQ(hex_digit_value('0'), 0);
+  EXPECT_EQ(hex_digit_value('9'), 9);
+  EXPECT_EQ(hex_digit_value('a'), 10);
+  EXPECT_EQ(hex_digit_value('F'), 15);
+  for (const char c : std::string_view("gG/:@`% \0\xff", 10)) {
+    EXPECT_EQ(hex_digit_value(c), -1) << static_cast<int>(c);
+  }
 }
 
 // RFC 4648 §10 test vectors.

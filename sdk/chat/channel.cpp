@@ -12,6 +12,8 @@
 #include "base/encoding.h"
 #include "chat/autocrypt.h"
 #include "chat/contacts.h"
+#include "chat/envelope.h"
+#include "chat/header_values.h"
 #include "chat/invite.h"
 #include "chat/schema.h"
 #include "crypto/random.h"
@@ -53,9 +55,6 @@ CREATE TABLE chat_channel_posts (
 CREATE INDEX chat_channel_posts_chat ON chat_channel_posts(chat_id, id);
 )sql";
 
-// §3.1: the outer Date is now minus up to 6 days.
-constexpr std::uint64_t kMaxOuterDateSkew = 6 * 24 * 3600;
-
 // core create_broadcast_secret: 264 random bits, cut to 43 base64 characters.
 constexpr std::size_t kSecretBytes = 33;
 constexpr std::size_t kSecretMaxLength = 100;
@@ -75,16 +74,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) {
-    if (c >= 'a' && c <= 'z') {
-      c = static_cast<char>(c - 'a' + 'A');
-    }
-  }
-  return out;
-}
-
 // core sanitize_single_line: line breaks become spaces, the ends are trimmed.
 std::string single_line(std::string_view name) {
   std::string out;
@@ -92,20 +81,6 @@ std::string single_line(std::string_view name) {
     out.push_back(c == '\r' || c == '\n' || c == '\t' ? ' ' : c);
   }
   return std::string(trim(out));
-}
-
-std::optional<std::int64_t> parse_ts(std::string_view s) {
-  if (s.empty() || s.size() > 18) {
-    return std::nullopt;
-  }
-  std::int64_t v = 0;
-  for (const char c : s) {
-    if (c < '0' || c > '9') {
-      return std::nullopt;
-    }
-    v = v * 10 + (c - '0');
-  }
-  return v;
 }
 
 Result<void> store_secret(store::Db& db, std::int64_t chat_id, std::string_view secret) {
@@ -180,20 +155,6 @@ Account::Draft system_draft(std::int64_t chat_id, std::string text, std::string_
   d.text = std::move(text);
   d.group_first_fpr = std::string(to_fpr);
   return d;
-}
-
-void random_fill(std::span<std::uint8_t> out) {
-  crypto::fill_random(out);
-}
-
-std::int64_t random_outer_date(std::int64_t now) {
-  std::array<std::uint8_t, 8> b{};
-  crypto::fill_random(b);
-  std::uint64_t v = 0;
-  for (const auto x : b) {
-    v = (v << 8U) | x;
-  }
-  return now - static_cast<std::int64_t>(v % (kMaxOuterDateSkew + 1));
 }
 
 // core add_contact_to_chat_ext -> resend_msgs_ext(to_fingerprint): the last posts go to the new
@@ -314,7 +275,7 @@ Result<std::int64_t> Receiver::as_owner(store::Chat& chat) {
   if (!row || !row->is_member()) {
     return drop("channel message from a non-subscriber");
   }
-  const std::string removed = upper(h_.value("Chat-Group-Member-Removed-Fpr").value_or(""));
+  const std::string removed = upper_fpr(h_.value("Chat-Group-Member-Removed-Fpr").value_or(""));
   if (removed == sender_) {
     // The subscriber left (its leave goes to the owner only).
     row->remove_ts = std::max(mail_.now, row->add_ts + 1);
@@ -341,7 +302,7 @@ Result<std::int64_t> Receiver::as_owner(store::Chat& chat) {
 // §3.5 last writer wins on Chat-Group-Name-Timestamp; ties broken by the name.
 Result<void> Receiver::apply_name(store::Chat& chat) {
   const auto name = h_.value("Chat-Group-Name");
-  const auto ts = parse_ts(h_.value("Chat-Group-Name-Timestamp").value_or(""));
+  const auto ts = parse_timestamp(h_.value("Chat-Group-Name-Timestamp").value_or(""));
   if (!name || name->empty() || !ts) {
     return {};
   }
@@ -390,7 +351,7 @@ Result<std::int64_t> Receiver::as_subscriber(store::Chat& chat) {
     return chat.id;
   }
   DCBOT_TRY(apply_name(chat));
-  const std::string removed = upper(h_.value("Chat-Group-Member-Removed-Fpr").value_or(""));
+  const std::string removed = upper_fpr(h_.value("Chat-Group-Member-Removed-Fpr").value_or(""));
   if (!removed.empty()) {
     if (removed != own_) {
       return drop("channel: removal of another subscriber ignored");
@@ -408,7 +369,7 @@ Result<std::int64_t> Receiver::as_subscriber(store::Chat& chat) {
     }
     return drop("channel system message: removed");
   }
-  const std::string added_fpr = upper(h_.value("Chat-Group-Member-Added-Fpr").value_or(""));
+  const std::string added_fpr = upper_fpr(h_.value("Chat-Group-Member-Added-Fpr").value_or(""));
   const std::string added = h_.value("Chat-Group-Member-Added").value_or("");
   if (added_fpr == own_ || (added_fpr.empty() && same_addr(added, account_.profile().addr))) {
     const std::string secret = h_.value("Chat-Broadcast-Secret").value_or("");
@@ -559,39 +520,10 @@ Result<std::string> make_channel_invite_link(Account& account, std::int64_t chat
     return make_error(Errc::InvalidArgument, "channel: invite: no key or address");
   }
   DCBOT_TRY(auto chat, load_owned(account.db(), chat_id));
-  store::SecureJoinTokens tokens(account.db());
-  // §5.1: one INVITENUMBER per channel (reused), a new AUTH per generated link.
-  DCBOT_TRY(auto number, tokens.latest(store::TokenKind::InviteNumber, chat.grpid));
-  if (!number) {
-    store::SecureJoinToken t{store::TokenKind::InviteNumber, generate_token(), chat.grpid, now};
-    DCBOT_TRY(tokens.add(t));
-    number = t;
-  }
-  std::optional<store::SecureJoinToken> auth;
-  if (options.reuse_auth) {
-    DCBOT_TRY(auth, tokens.latest(store::TokenKind::Auth, chat.grpid));
-  }
-  if (!auth) {
-    store::SecureJoinToken t{store::TokenKind::Auth, generate_token(), chat.grpid, now};
-    DCBOT_TRY(tokens.add(t));
-    auth = t;
-  }
-  const Profile& me = account.profile();
-  Invite invite;
-  invite.kind = InviteKind::Channel;
-  invite.fingerprint = account.fingerprint();
-  invite.invitenumber = number->token;
-  invite.auth = auth->token;
-  invite.addr = me.addr;
-  for (const auto& relay : account.key().certificate().relays()) {
-    if (!same_addr(relay, me.addr)) {
-      invite.relays.push_back(relay);
-    }
-  }
-  invite.name = me.display_name;  // format_invite cuts it to 16 characters.
+  DCBOT_TRY(auto invite, new_invite(account, InviteKind::Channel, chat.grpid, now, options));
+  // format_invite cuts the inviter name to 16 characters.
   invite.grpid = chat.grpid;
   invite.group_name = chat.name;
-  invite.v3 = !options.legacy;
   return format_invite(invite);
 }
 

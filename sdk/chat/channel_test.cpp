@@ -25,46 +25,14 @@
 namespace dcbot::chat {
 namespace {
 
-using testing::load_fixture;
-using testing::make_peer;
+using testing::open_mail;
+using testing::Opened;
 using testing::Peer;
 
 constexpr std::int64_t kNow = 1795395800;
 
 Peer make_channel_peer(const std::string& fixture, const std::string& name, bool bot) {
-  Peer p = make_peer(load_fixture(fixture), name, bot, kNow);
-  ensure_securejoin_schema(*p.db).value();
-  ensure_group_schema(*p.db).value();
-  ensure_channel_schema(*p.db).value();
-  Hooks hooks;
-  install_securejoin(hooks, *p.db);
-  install_groups(hooks);
-  install_channels(hooks, *p.db);
-  p->set_hooks(std::move(hooks));
-  return p;
-}
-
-struct Opened {
-  mime::Part inner;
-  bool symmetric = false;
-  std::size_t signatures = 0;
-};
-
-Opened open_mail(const OutgoingMail& mail, const pgp::SecretKey* key,
-                 const std::string& password = {}) {
-  auto outer = mime::parse(mail.raw).value();
-  auto enc = mime::encrypted_parts(outer).value();
-  auto armored = pgp::armor_decode(to_string(enc.payload->body)).value();
-  std::vector<const pgp::SecretKey*> keys;
-  if (key != nullptr) {
-    keys.push_back(key);
-  }
-  std::vector<std::string> passwords;
-  if (!password.empty()) {
-    passwords.push_back(password);
-  }
-  auto d = pgp::decrypt(armored.data, keys, passwords, {}).value();
-  return Opened{mime::parse(d.plaintext).value(), d.was_symmetric, d.signatures.size()};
+  return testing::make_hooked_peer(fixture, name, bot, kNow, {.groups = true, .channels = true});
 }
 
 const OutgoingMail& only_mail(const Effects& fx) {

@@ -12,6 +12,7 @@
 #include "base/encoding.h"
 #include "chat/autocrypt.h"
 #include "chat/contacts.h"
+#include "chat/header_values.h"
 #include "chat/invite.h"
 #include "chat/schema.h"
 #include "mime/builder.h"
@@ -35,14 +36,6 @@ CREATE TABLE chat_group_gossip (
 );
 )sql";
 
-std::string upper(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-    return static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
-  });
-  return out;
-}
-
 std::vector<std::string> split_ws(std::string_view s) {
   std::vector<std::string> out;
   std::string cur;
@@ -60,20 +53,6 @@ std::vector<std::string> split_ws(std::string_view s) {
     out.push_back(std::move(cur));
   }
   return out;
-}
-
-std::optional<std::int64_t> parse_int(std::string_view s) {
-  if (s.empty() || s.size() > 18) {
-    return std::nullopt;
-  }
-  std::int64_t v = 0;
-  for (const char ch : s) {
-    if (ch < '0' || ch > '9') {
-      return std::nullopt;
-    }
-    v = v * 10 + (ch - '0');
-  }
-  return v;
 }
 
 std::vector<mime::Mailbox> address_list(const mime::Headers& headers, std::string_view name) {
@@ -212,10 +191,10 @@ Result<void> Receiver::apply_timestamps(Rows& rows, const std::vector<mime::Mail
   const auto fprs = split_ws(h_.value("Chat-Group-Member-Fpr").value_or(""));
   const bool use_fprs = fprs.size() == stamps.size();
   for (std::size_t i = 0; i < stamps.size(); ++i) {
-    const auto ts = parse_int(stamps[i]);
+    const auto ts = parse_timestamp(stamps[i]);
     const bool is_past = i >= mail_.to.size();
     const mime::Mailbox& box = is_past ? past[i - mail_.to.size()] : mail_.to[i];
-    DCBOT_TRY(auto fpr, resolve(box, use_fprs ? upper(fprs[i]) : std::string()));
+    DCBOT_TRY(auto fpr, resolve(box, use_fprs ? upper_fpr(fprs[i]) : std::string()));
     if (!ts || fpr.empty() || fpr == sender_) {
       continue;  // Unresolvable entries keep their position (§4.2).
     }
@@ -232,7 +211,7 @@ Result<void> Receiver::apply_membership(Rows& rows) {
   const auto past = address_list(h_, "Chat-Group-Past-Members");
   const auto stamps_raw = h_.value("Chat-Group-Member-Timestamps");
   const std::string removed_addr = h_.value("Chat-Group-Member-Removed").value_or("");
-  const std::string removed_fpr = upper(h_.value("Chat-Group-Member-Removed-Fpr").value_or(""));
+  const std::string removed_fpr = upper_fpr(h_.value("Chat-Group-Member-Removed-Fpr").value_or(""));
   if (stamps_raw) {
     const auto stamps = split_ws(*stamps_raw);
     if (stamps.size() == mail_.to.size() + past.size()) {
@@ -267,7 +246,7 @@ Result<void> Receiver::apply_membership(Rows& rows) {
       const auto stamps = split_ws(*stamps_raw);
       for (std::size_t i = 0; i < past.size() && mail_.to.size() + i < stamps.size(); ++i) {
         if (same_addr(past[i].addr, mail_.from.addr)) {
-          ts = clamp(parse_int(stamps[mail_.to.size() + i]).value_or(ts));
+          ts = clamp(parse_timestamp(stamps[mail_.to.size() + i]).value_or(ts));
         }
       }
     }
@@ -285,7 +264,7 @@ Result<void> Receiver::apply_name(store::Chat& chat, bool created) {
   std::int64_t ts = mail_.timestamp;
   if (const auto raw_ts = h_.value("Chat-Group-Name-Timestamp")) {
     // §3.5: last writer wins, ties broken by the name.
-    ts = clamp(parse_int(*raw_ts).value_or(0));
+    ts = clamp(parse_timestamp(*raw_ts).value_or(0));
     take = ts > chat.name_timestamp || (ts == chat.name_timestamp && *name > chat.name);
   } else {
     take = h_.has("Chat-Group-Name-Changed");  // Old clients: explicit renames only.
@@ -373,7 +352,7 @@ Result<std::int64_t> Receiver::run() {
     c.grpid = *grpid;
     c.name = *name;
     c.name_timestamp =
-        clamp(parse_int(h_.value("Chat-Group-Name-Timestamp").value_or("")).value_or(0));
+        clamp(parse_timestamp(h_.value("Chat-Group-Name-Timestamp").value_or("")).value_or(0));
     c.created = mail_.now;
     DCBOT_TRY(c.id, chats.add(c));
     chat = c;

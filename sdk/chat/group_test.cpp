@@ -24,32 +24,14 @@
 namespace dcbot::chat {
 namespace {
 
+using testing::events_of;
 using testing::load_fixture;
-using testing::make_peer;
 using testing::Peer;
 
 constexpr std::int64_t kNow = 1795395800;
 
 Peer make_group_peer(const std::string& fixture, const std::string& name, bool bot) {
-  Peer p = make_peer(load_fixture(fixture), name, bot, kNow);
-  ensure_securejoin_schema(*p.db).value();
-  ensure_group_schema(*p.db).value();
-  Hooks hooks;
-  install_securejoin(hooks, *p.db);
-  install_groups(hooks);
-  p->set_hooks(std::move(hooks));
-  return p;
-}
-
-template <class T>
-std::vector<T> events_of(const Effects& fx) {
-  std::vector<T> out;
-  for (const auto& e : fx.events) {
-    if (const auto* t = std::get_if<T>(&e)) {
-      out.push_back(*t);
-    }
-  }
-  return out;
+  return testing::make_hooked_peer(fixture, name, bot, kNow, {.groups = true});
 }
 
 std::string fpr(Peer& p) {
@@ -426,6 +408,42 @@ TEST_F(Groups, JoinByLinkBothRolesV3AndLegacy) {
     EXPECT_EQ(sorted(group_members(*bot_.account, chat_of(bot_, grpid2)).value()),
               sorted({fpr(carol_), fpr(bob_)}));
   }
+}
+
+// A group link: the group's own INVITENUMBER (reused) and AUTH (new unless reuse_auth), apart
+// from the 1:1 link's tokens; the inviter name cut to 16 characters.
+TEST(GroupInvite, LinkHasTheGroupsOwnTokensAndACutInviterName) {
+  Peer carol = make_group_peer("carol", "Carol With A Long Name", false);
+  const auto team = create_group(*carol.account, "Team", {}, kNow).value();
+  const std::string grpid = store::Chats(*carol.db).get(team).value()->grpid;
+  const Invite a = parse_invite(make_group_invite_link(*carol.account, team, kNow).value()).value();
+  const Invite b =
+      parse_invite(make_group_invite_link(*carol.account, team, kNow + 1).value()).value();
+  InviteLinkOptions fixed;
+  fixed.reuse_auth = true;
+  const Invite c =
+      parse_invite(make_group_invite_link(*carol.account, team, kNow + 2, fixed).value()).value();
+  InviteLinkOptions legacy;
+  legacy.legacy = true;
+  const Invite d =
+      parse_invite(make_group_invite_link(*carol.account, team, kNow + 3, legacy).value()).value();
+  EXPECT_EQ(a.kind, InviteKind::Group);
+  EXPECT_EQ(a.grpid, grpid);
+  EXPECT_EQ(a.group_name, "Team");
+  EXPECT_EQ(a.fingerprint, carol->fingerprint());
+  EXPECT_EQ(a.addr, carol->profile().addr);
+  EXPECT_EQ(a.name, "Carol With A Lo\u2026");
+  EXPECT_TRUE(a.v3);
+  EXPECT_FALSE(d.v3);
+  EXPECT_EQ(a.invitenumber, b.invitenumber);
+  EXPECT_EQ(d.invitenumber, a.invitenumber);
+  EXPECT_NE(a.auth, b.auth);
+  EXPECT_EQ(c.auth, b.auth);
+  const Invite contact = parse_invite(make_invite_link(*carol.account, kNow).value()).value();
+  EXPECT_EQ(contact.kind, InviteKind::Contact);
+  EXPECT_NE(contact.invitenumber, a.invitenumber);
+  EXPECT_NE(contact.auth, a.auth);
+  EXPECT_EQ(contact.name, "Carol With A Long Name");
 }
 
 // The recorded core 2.62 mails as Bob saw them: alice creates "Test Group" with Bob (21), Carol

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/encoding.h"
+#include "base/fingerprint.h"
 #include "crypto/random.h"
 #include "mime/header.h"
 
@@ -29,19 +30,6 @@ bool is_url_safe(char c) {
   return is_alnum(c) || c == '-' || c == '_';
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 bool starts_with_ci(std::string_view text, std::string_view prefix) {
   return text.size() >= prefix.size() && mime::iequals(text.substr(0, prefix.size()), prefix);
 }
@@ -56,8 +44,8 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_is_sp
       if (i + 2 >= text.size()) {
         return std::nullopt;
       }
-      const int hi = hex_value(text[i + 1]);
-      const int lo = hex_value(text[i + 2]);
+      const int hi = hex_digit_value(text[i + 1]);
+      const int lo = hex_digit_value(text[i + 2]);
       if (hi < 0 || lo < 0) {
         return std::nullopt;
       }
@@ -146,18 +134,6 @@ bool is_valid_token(std::string_view token) {
   return true;
 }
 
-bool is_valid_fingerprint(std::string_view fpr) {
-  if (fpr.size() != 40) {
-    return false;
-  }
-  for (const char c : fpr) {
-    if (hex_value(c) < 0) {
-      return false;
-    }
-  }
-  return true;
-}
-
 std::string generate_token() {
   std::array<std::uint8_t, kTokenBytes> bytes{};
   crypto::fill_random(bytes);
@@ -203,7 +179,7 @@ std::string invite_percent_encode(std::string_view text, bool space_as_plus) {
 }
 
 std::string format_invite(const Invite& inv) {
-  DCBOT_CHECK(is_valid_fingerprint(inv.fingerprint), "invite: bad fingerprint");
+  DCBOT_CHECK(is_fingerprint(inv.fingerprint), "invite: bad fingerprint");
   DCBOT_CHECK(is_valid_token(inv.auth), "invite: bad auth token");
   DCBOT_CHECK(inv.invitenumber.empty() || is_valid_token(inv.invitenumber),
               "invite: bad invitenumber");
@@ -282,7 +258,7 @@ Result<Invite> parse_invite(std::string_view text) {
   }
   Invite inv;
   inv.fingerprint = body.substr(0, hash);
-  if (!is_valid_fingerprint(inv.fingerprint)) {
+  if (!is_fingerprint(inv.fingerprint)) {
     return parse_error("bad fingerprint");
   }
   inv.fingerprint = upper_hex(inv.fingerprint);

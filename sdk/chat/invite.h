@@ -45,9 +45,6 @@ inline constexpr std::size_t kInviteInviterNameMax = 16;
 // A token is 11..32 characters of the URL-safe base64 alphabet (core `validate_id`).
 bool is_valid_token(std::string_view token);
 
-// A fingerprint is 40 hex digits (case-insensitive when parsing).
-bool is_valid_fingerprint(std::string_view fpr);
-
 // A fresh INVITENUMBER or AUTH: 18 random bytes as 24 URL-safe base64 characters (core
 // `create_id`).
 std::string generate_token();

@@ -2,7 +2,6 @@
 #include "chat/securejoin.h"
 
 #include <algorithm>
-#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -14,7 +13,8 @@
 #include "chat/autocrypt.h"
 #include "chat/channel.h"
 #include "chat/contacts.h"
-#include "crypto/random.h"
+#include "chat/envelope.h"
+#include "chat/header_values.h"
 #include "mime/address.h"
 #include "mime/builder.h"
 #include "mime/date.h"
@@ -33,36 +33,9 @@
 namespace dcbot::chat {
 namespace {
 
-// §3.1: the outer Date is now minus up to 6 days.
-constexpr std::uint64_t kMaxOuterDateSkew = 6 * 24 * 3600;
-
-void random_fill(std::span<std::uint8_t> out) {
-  crypto::fill_random(out);
-}
-
-std::int64_t random_outer_date(std::int64_t now) {
-  std::array<std::uint8_t, 8> b{};
-  crypto::fill_random(b);
-  std::uint64_t v = 0;
-  for (const auto x : b) {
-    v = (v << 8U) | x;
-  }
-  return now - static_cast<std::int64_t>(v % (kMaxOuterDateSkew + 1));
-}
-
 // §1.4: the v3 shared secret, domain-separated from channel secrets (core issue #7981).
 std::string v3_password(std::string_view inviter_fpr, std::string_view auth) {
   return "securejoin/" + std::string(inviter_fpr) + "/" + std::string(auth);
-}
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) {
-    if (c >= 'a' && c <= 'z') {
-      c = static_cast<char>(c - 'a' + 'A');
-    }
-  }
-  return out;
 }
 
 Result<bool> ignore(Effects& fx, std::string_view reason) {
@@ -458,7 +431,7 @@ Result<bool> on_request_with_auth(Account& account, const IncomingMail& mail, Ef
   if (mail.symmetric || mail.signer_fpr.empty()) {
     return ignore(fx, "vc-request-with-auth: not signed");
   }
-  const std::string fpr = upper(header(mail, "Secure-Join-Fingerprint"));
+  const std::string fpr = upper_fpr(header(mail, "Secure-Join-Fingerprint"));
   if (fpr.empty()) {
     return ignore(fx, "vc-request-with-auth: no secure-join-fingerprint");
   }
@@ -730,31 +703,28 @@ Result<std::vector<PendingJoin>> pending_joins(store::Db& db) {
   return load_pending(db, "");
 }
 
-Result<std::string> make_invite_link(Account& account, std::int64_t now,
-                                     InviteLinkOptions options) {
-  if (!account.has_key() || account.profile().addr.empty()) {
-    return make_error(Errc::InvalidArgument, "securejoin: invite: account has no key or address");
-  }
+Result<Invite> new_invite(Account& account, InviteKind kind, const std::string& grpid,
+                          std::int64_t now, InviteLinkOptions options) {
   store::SecureJoinTokens tokens(account.db());
   // §5.1: one INVITENUMBER per chat (reused), a new AUTH per generated link.
-  DCBOT_TRY(auto number, tokens.latest(store::TokenKind::InviteNumber, ""));
+  DCBOT_TRY(auto number, tokens.latest(store::TokenKind::InviteNumber, grpid));
   if (!number) {
-    store::SecureJoinToken t{store::TokenKind::InviteNumber, generate_token(), "", now};
+    store::SecureJoinToken t{store::TokenKind::InviteNumber, generate_token(), grpid, now};
     DCBOT_TRY(tokens.add(t));
     number = t;
   }
   std::optional<store::SecureJoinToken> auth;
   if (options.reuse_auth) {
-    DCBOT_TRY(auth, tokens.latest(store::TokenKind::Auth, ""));
+    DCBOT_TRY(auth, tokens.latest(store::TokenKind::Auth, grpid));
   }
   if (!auth) {
-    store::SecureJoinToken t{store::TokenKind::Auth, generate_token(), "", now};
+    store::SecureJoinToken t{store::TokenKind::Auth, generate_token(), grpid, now};
     DCBOT_TRY(tokens.add(t));
     auth = t;
   }
   const Profile& me = account.profile();
   Invite invite;
-  invite.kind = InviteKind::Contact;
+  invite.kind = kind;
   invite.fingerprint = account.fingerprint();
   invite.invitenumber = number->token;
   invite.auth = auth->token;
@@ -766,6 +736,15 @@ Result<std::string> make_invite_link(Account& account, std::int64_t now,
   }
   invite.name = me.display_name;
   invite.v3 = !options.legacy;
+  return invite;
+}
+
+Result<std::string> make_invite_link(Account& account, std::int64_t now,
+                                     InviteLinkOptions options) {
+  if (!account.has_key() || account.profile().addr.empty()) {
+    return make_error(Errc::InvalidArgument, "securejoin: invite: account has no key or address");
+  }
+  DCBOT_TRY(auto invite, new_invite(account, InviteKind::Contact, "", now, options));
   return format_invite(invite);
 }
 

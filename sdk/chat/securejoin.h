@@ -53,6 +53,15 @@ struct InviteLinkOptions {
   bool reuse_auth = false;
 };
 
+// The inviter's part of a new invite link of `kind` for the chat `grpid` ("" for a 1:1 link), the
+// shared part of make_invite_link, make_group_invite_link and make_channel_invite_link: §5.1's one
+// INVITENUMBER per chat (reused) and a new AUTH per link (unless options.reuse_auth finds one),
+// both kept in `securejoin_tokens`; the account's fingerprint, address, other relays and display
+// name; v3 unless options.legacy. The caller checks the account and chat first, then sets the
+// chat's fields and formats the link.
+Result<Invite> new_invite(Account& account, InviteKind kind, const std::string& grpid,
+                          std::int64_t now, InviteLinkOptions options);
+
 // The account's 1:1 invite link (§5.1): the INVITENUMBER is reused, the AUTH is new (unless
 // reuse_auth and one exists); both persist in `securejoin_tokens`. The account needs a key and
 // an address (Errc::InvalidArgument otherwise).

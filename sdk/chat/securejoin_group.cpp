@@ -31,39 +31,10 @@ Result<std::string> make_group_invite_link(Account& account, std::int64_t chat_i
   if (!member) {
     return make_error(Errc::InvalidArgument, "securejoin: group invite: not a member");
   }
-  store::SecureJoinTokens tokens(account.db());
-  // §5.1: one INVITENUMBER per group (reused), a new AUTH per generated link.
-  DCBOT_TRY(auto number, tokens.latest(store::TokenKind::InviteNumber, chat->grpid));
-  if (!number) {
-    store::SecureJoinToken t{store::TokenKind::InviteNumber, generate_token(), chat->grpid, now};
-    DCBOT_TRY(tokens.add(t));
-    number = t;
-  }
-  std::optional<store::SecureJoinToken> auth;
-  if (options.reuse_auth) {
-    DCBOT_TRY(auth, tokens.latest(store::TokenKind::Auth, chat->grpid));
-  }
-  if (!auth) {
-    store::SecureJoinToken t{store::TokenKind::Auth, generate_token(), chat->grpid, now};
-    DCBOT_TRY(tokens.add(t));
-    auth = t;
-  }
-  const Profile& me = account.profile();
-  Invite invite;
-  invite.kind = InviteKind::Group;
-  invite.fingerprint = account.fingerprint();
-  invite.invitenumber = number->token;
-  invite.auth = auth->token;
-  invite.addr = me.addr;
-  for (const auto& relay : account.key().certificate().relays()) {
-    if (!same_addr(relay, me.addr)) {
-      invite.relays.push_back(relay);
-    }
-  }
-  invite.name = shorten_invite_name(me.display_name, kInviteInviterNameMax);
+  DCBOT_TRY(auto invite, new_invite(account, InviteKind::Group, chat->grpid, now, options));
+  invite.name = shorten_invite_name(invite.name, kInviteInviterNameMax);
   invite.grpid = chat->grpid;
   invite.group_name = chat->name;
-  invite.v3 = !options.legacy;
   return format_invite(invite);
 }
 

@@ -9,9 +9,9 @@
 #include "chat/account.h"
 #include "chat/channel.h"
 #include "chat/contacts.h"
+#include "chat/envelope.h"
 #include "chat/group.h"
 #include "chat/text.h"
-#include "crypto/random.h"
 #include "mime/address.h"
 #include "mime/builder.h"
 #include "mime/date.h"
@@ -27,23 +27,6 @@
 // signed as in §1.3.
 namespace dcbot::chat {
 namespace {
-
-// §3.1: the outer Date is now minus up to 6 days, so servers learn nothing from it.
-constexpr std::uint64_t kMaxOuterDateSkew = 6 * 24 * 3600;
-
-void random_fill(std::span<std::uint8_t> out) {
-  crypto::fill_random(out);
-}
-
-std::uint64_t random_u64() {
-  std::array<std::uint8_t, 8> b{};
-  crypto::fill_random(b);
-  std::uint64_t v = 0;
-  for (const auto x : b) {
-    v = (v << 8) | x;
-  }
-  return v;
-}
 
 // A MIME type from the file name suffix (§3.3: application/octet-stream by default).
 std::string guess_mime_type(std::string_view filename) {
@@ -156,8 +139,7 @@ Result<OutgoingMail> Account::build(const Draft& d) {
   mail.recipients = env.recipients;
   mail.rfc724_mid = d.rfc724_mid.empty() ? mime::make_message_id(random_fill) : d.rfc724_mid;
   const std::string mid_header = mime::format_message_id(mail.rfc724_mid);
-  const std::int64_t outer_date =
-      d.now - static_cast<std::int64_t>(random_u64() % (kMaxOuterDateSkew + 1));
+  const std::int64_t outer_date = random_outer_date(d.now);
 
   // §3.4 threading: the parent is the quoted message, else the chat's last message.
   std::string parent = d.in_reply_to;

@@ -26,35 +26,14 @@ namespace dcbot::chat {
 namespace {
 
 using testing::deliver;
+using testing::events_of;
 using testing::introduce;
-using testing::load_fixture;
-using testing::make_peer;
 using testing::Peer;
 
 constexpr std::int64_t kNow = 1795395800;
 
 Peer make_xdc_peer(const std::string& fixture, const std::string& name, bool bot) {
-  Peer p = make_peer(load_fixture(fixture), name, bot, kNow);
-  ensure_securejoin_schema(*p.db).value();
-  ensure_group_schema(*p.db).value();
-  ensure_webxdc_schema(*p.db).value();
-  Hooks hooks;
-  install_securejoin(hooks, *p.db);
-  install_groups(hooks);
-  install_webxdc(hooks);
-  p->set_hooks(std::move(hooks));
-  return p;
-}
-
-template <class T>
-std::vector<T> events_of(const Effects& fx) {
-  std::vector<T> out;
-  for (const auto& e : fx.events) {
-    if (const auto* t = std::get_if<T>(&e)) {
-      out.push_back(*t);
-    }
-  }
-  return out;
+  return testing::make_hooked_peer(fixture, name, bot, kNow, {.groups = true, .webxdc = true});
 }
 
 Bytes counter_xdc() {

@@ -67,6 +67,11 @@ Task<Result<>> login_both(runtime::TransportConfig transport) {
 
 }  // namespace
 
+std::string csprng_string(std::size_t n) {
+  Bytes bytes = crypto::random_bytes(n);
+  return std::string(bytes.begin(), bytes.end());
+}
+
 std::string render_config(const config::AccountSetup& setup, const std::string& password_file,
                           const std::string& name) {
   std::string local = setup.addr.substr(0, setup.addr.rfind('@'));
@@ -111,10 +116,7 @@ int cmd_init(const InitOptions& options) {
   }
   config::AccountSetup setup;
   if (!options.url.empty()) {
-    auto parsed = config::parse_account_url(options.url, [](std::size_t n) {
-      Bytes bytes = crypto::random_bytes(n);
-      return std::string(bytes.begin(), bytes.end());
-    });
+    auto parsed = config::parse_account_url(options.url, csprng_string);
     if (!parsed) {
       fmt::print(stderr, "dcbot: {}\n", parsed.error().message);
       return kExitUsage;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 
@@ -20,6 +21,10 @@ struct InitOptions {
   std::string name{};
   bool offline = false;  // Write the config without logging in.
 };
+
+// `n` bytes from the system CSPRNG (crypto::random_bytes) as a string: the randomness
+// config::parse_account_url invents DCACCOUNT: credentials from.
+std::string csprng_string(std::size_t n);
 
 // The bot config YAML for `setup` (the password lives in `password_file`, relative to the
 // config), with data_dir ./data/<local part>, the display name and the builtin echo plugin.

@@ -26,7 +26,6 @@
 #include "cli/qr.h"
 #include "config/account_url.h"
 #include "config/config.h"
-#include "crypto/random.h"
 #include "dcbot/bot.h"
 #include "dcbot/log.h"
 #include "lua/bot_plugin.h"
@@ -221,11 +220,7 @@ Result<bool> resolve_invite(config::BotConfig& config) {
   }
   bool invented = false;
   config::AccountConfig& account = *config.account;
-  auto random = [](std::size_t n) {
-    Bytes bytes = crypto::random_bytes(n);
-    return std::string(bytes.begin(), bytes.end());
-  };
-  auto parsed = config::parse_account_url(account.invite, random);
+  auto parsed = config::parse_account_url(account.invite, cli::csprng_string);
   if (!parsed) {
     return config::config_error(account.mark, "account.invite: " + parsed.error().message);
   }

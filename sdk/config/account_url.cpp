@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/encoding.h"
+
 #include <fmt/format.h>
 
 namespace dcbot::config {
@@ -29,19 +31,6 @@ bool starts_with_nocase(std::string_view s, std::string_view prefix) {
             });
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 // Percent-decoding (and '+' as a space, as form-encoded query strings write it).
 Result<std::string> decode(std::string_view in) {
   std::string out;
@@ -52,8 +41,8 @@ Result<std::string> decode(std::string_view in) {
       if (i + 2 >= in.size()) {
         return parse_error("a '%' escape is cut off");
       }
-      int hi = hex_value(in[i + 1]);
-      int lo = hex_value(in[i + 2]);
+      int hi = hex_digit_value(in[i + 1]);
+      int lo = hex_digit_value(in[i + 2]);
       if (hi < 0 || lo < 0) {
         return parse_error("a '%' escape is not hexadecimal");
       }

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "base/fingerprint.h"
 #include "config/loader.h"
 
 #include <fmt/format.h>
@@ -416,17 +417,8 @@ class Reader {
       if (!text) {
         return at_path(item, fmt::format("{}[{}]", path, i), text.error());
       }
-      std::string fpr;
-      for (char ch : *text) {
-        if (ch == ' ') {
-          continue;
-        }
-        fpr.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(ch))));
-      }
-      const bool hex = fpr.size() == 40 && std::all_of(fpr.begin(), fpr.end(), [](char ch) {
-                         return std::isxdigit(static_cast<unsigned char>(ch)) != 0;
-                       });
-      if (!hex) {
+      std::string fpr = normalize_fingerprint(*text);
+      if (!is_fingerprint(fpr)) {
         return config_error(
             item.mark(),
             fmt::format("{}[{}]: expected a key fingerprint (40 hex digits)", path, i));

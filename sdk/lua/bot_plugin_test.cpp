@@ -17,6 +17,7 @@
 #include "chat/securejoin.h"
 #include "chat/test_loop.h"
 #include "runtime/bot.h"
+#include "runtime/test_bot.h"
 #include "store/db.h"
 #include "store/mailbox.h"
 
@@ -85,20 +86,7 @@ class LuaBotPlugin : public ::testing::Test {
     return plugin ? *plugin : nullptr;
   }
 
-  void deliver_to_bot(const Bytes& raw) {
-    store::Db& db = bot_->impl().engine->db();
-    store::Inbox inbox(db);
-    auto added = inbox.add(1, next_uid_++, raw, runtime::unix_now());
-    ASSERT_TRUE(added) << added.error().to_string();
-    auto item = inbox.get(added->id);
-    ASSERT_TRUE(item && *item);
-    auto txn = store::Txn::begin(db);
-    ASSERT_TRUE(txn);
-    auto processed = bot_->impl().process(**item);
-    ASSERT_TRUE(processed) << processed.error().to_string();
-    ASSERT_TRUE(inbox.mark_processed(added->id));
-    ASSERT_TRUE(txn->commit());
-  }
+  void deliver_to_bot(const Bytes& raw) { runtime::bot_testing::to_bot(*bot_, next_uid_, raw); }
 
   // Carries mail both ways until both sides are quiet; returns the texts the peer received.
   std::vector<std::string> carry(std::vector<chat::OutgoingMail> to_bot, bool* verified = nullptr) {

@@ -19,19 +19,6 @@ struct EncodedWord {
   std::size_t length = 0;  // Characters consumed from the input.
 };
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  return -1;
-}
-
 constexpr std::size_t kMaxEncodedText = 48;
 
 bool is_ws(char c) {
@@ -55,10 +42,10 @@ Bytes q_decode(std::string_view text) {
     const char c = text[i];
     if (c == '_') {
       out.push_back(' ');
-    } else if (c == '=' && i + 2 < text.size() && hex_digit(text[i + 1]) >= 0
-               && hex_digit(text[i + 2]) >= 0) {
-      out.push_back(
-          static_cast<std::uint8_t>(hex_digit(text[i + 1]) * 16 + hex_digit(text[i + 2])));
+    } else if (c == '=' && i + 2 < text.size() && hex_digit_value(text[i + 1]) >= 0
+               && hex_digit_value(text[i + 2]) >= 0) {
+      out.push_back(static_cast<std::uint8_t>(hex_digit_value(text[i + 1]) * 16
+                                              + hex_digit_value(text[i + 2])));
       i += 2;
     } else {
       out.push_back(static_cast<std::uint8_t>(c));
@@ -257,10 +244,10 @@ Bytes percent_decode(std::string_view text) {
   Bytes out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hex_digit(text[i + 1]) >= 0
-        && hex_digit(text[i + 2]) >= 0) {
-      out.push_back(
-          static_cast<std::uint8_t>(hex_digit(text[i + 1]) * 16 + hex_digit(text[i + 2])));
+    if (text[i] == '%' && i + 2 < text.size() && hex_digit_value(text[i + 1]) >= 0
+        && hex_digit_value(text[i + 2]) >= 0) {
+      out.push_back(static_cast<std::uint8_t>(hex_digit_value(text[i + 1]) * 16
+                                              + hex_digit_value(text[i + 2])));
       i += 2;
     } else {
       out.push_back(static_cast<std::uint8_t>(text[i]));

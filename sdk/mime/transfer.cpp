@@ -11,19 +11,6 @@
 namespace dcbot::mime {
 namespace {
 
-int hex_value(std::uint8_t c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;  // Lower case is not allowed by §6.7 but is seen in the wild.
-  }
-  return -1;
-}
-
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) {
     return false;
@@ -121,8 +108,9 @@ Bytes qp_decode(ByteView data) {
         break;
       }
       if (k + 2 < content_end) {
-        const int hi = hex_value(data[k + 1]);
-        const int lo = hex_value(data[k + 2]);
+        // Lower-case hex is not allowed by §6.7 but is seen in the wild: accepted.
+        const int hi = hex_digit_value(static_cast<char>(data[k + 1]));
+        const int lo = hex_digit_value(static_cast<char>(data[k + 2]));
         if (hi >= 0 && lo >= 0) {
           out.push_back(static_cast<std::uint8_t>(hi * 16 + lo));
           k += 2;

@@ -246,17 +246,9 @@ Result<std::vector<Subpacket>> parse_subpackets(ByteView area) {
 }
 
 void write_subpacket(Bytes& out, std::uint8_t type, bool critical, ByteView data) {
-  std::size_t len = data.size() + 1;
-  if (len < 192) {
-    out.push_back(static_cast<std::uint8_t>(len));
-  } else if (len < 8384) {
-    std::size_t v = len - 192;
-    out.push_back(static_cast<std::uint8_t>((v >> 8) + 192));
-    out.push_back(static_cast<std::uint8_t>(v));
-  } else {
-    out.push_back(255);
-    put_u32be(out, static_cast<std::uint32_t>(len));
-  }
+  // RFC 9580 §5.2.3.7: a subpacket length (type octet included) is encoded like a new-format
+  // packet length (§4.2.1), without partial lengths.
+  put_new_length(out, data.size() + 1);
   out.push_back(static_cast<std::uint8_t>(type | (critical ? 0x80 : 0)));
   append(out, data);
 }

@@ -102,5 +102,40 @@ TEST(PgpPacket, MpiAndSubpackets) {
   EXPECT_FALSE(parse_subpackets(Bytes{0x00}));              // Zero length.
 }
 
+// RFC 9580 §5.2.3.7: the length (type octet included) takes 1 octet below 192, 2 octets below
+// 8384, else 0xFF and 4 octets; the type octet carries the critical bit.
+TEST(PgpPacket, SubpacketLengthEncodingsAtTheirLimits) {
+  struct Case {
+    std::size_t data_size;
+    Bytes header;  // Length octets, then the type octet.
+  };
+
+  const Case cases[] = {
+      {0, {0x01, 0x21}},
+      {190, {0xBF, 0x21}},                           // 191: the largest 1-octet length.
+      {191, {0xC0, 0x00, 0x21}},                     // 192: the smallest 2-octet length.
+      {8382, {0xDF, 0xFF, 0x21}},                    // 8383: the largest 2-octet length.
+      {8383, {0xFF, 0x00, 0x00, 0x20, 0xC0, 0x21}},  // 8384: 5 octets.
+      {70000, {0xFF, 0x00, 0x01, 0x11, 0x71, 0x21}},
+  };
+  for (const auto& c : cases) {
+    Bytes area;
+    write_subpacket(area, 0x21, false, make_body(c.data_size));
+    ASSERT_EQ(area.size(), c.header.size() + c.data_size) << c.data_size;
+    EXPECT_EQ(Bytes(area.begin(), area.begin() + static_cast<std::ptrdiff_t>(c.header.size())),
+              c.header)
+        << c.data_size;
+    auto sps = parse_subpackets(area);
+    ASSERT_TRUE(sps) << c.data_size;
+    ASSERT_EQ(sps->size(), 1u);
+    EXPECT_EQ((*sps)[0].type, 0x21);
+    EXPECT_FALSE((*sps)[0].critical);
+    EXPECT_EQ((*sps)[0].data, make_body(c.data_size));
+  }
+  Bytes critical;
+  write_subpacket(critical, 2, true, Bytes{});
+  EXPECT_EQ(critical, (Bytes{0x01, 0x82}));
+}
+
 }  // namespace
 }  // namespace dcbot::pgp

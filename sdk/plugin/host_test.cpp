@@ -18,6 +18,7 @@
 #include "config/loader.h"
 #include "plugin/test_plugins/good.h"
 #include "runtime/bot.h"
+#include "runtime/test_bot.h"
 #include "store/db.h"
 #include "store/mailbox.h"
 
@@ -78,66 +79,21 @@ class HostTest : public ::testing::Test {
 
   Host& host() { return Host::of(*bot_); }
 
-  void to_bot(const Bytes& raw) {
-    store::Inbox inbox(db());
-    auto added = inbox.add(1, next_uid_++, raw, now());
-    ASSERT_TRUE(added) << added.error().to_string();
-    auto item = inbox.get(added->id);
-    ASSERT_TRUE(item && *item);
-    auto txn = store::Txn::begin(db());
-    ASSERT_TRUE(txn);
-    auto processed = bot_->impl().process(**item);
-    ASSERT_TRUE(processed) << processed.error().to_string();
-    ASSERT_TRUE(inbox.mark_processed(added->id));
-    ASSERT_TRUE(txn->commit());
-  }
+  void to_bot(const Bytes& raw) { runtime::bot_testing::to_bot(*bot_, next_uid_, raw); }
 
-  std::vector<Bytes> from_bot() {
-    store::Outbox outbox(db());
-    std::vector<Bytes> out;
-    for (;;) {
-      auto due = outbox.next_due(now() + 3600, 100);
-      EXPECT_TRUE(due);
-      if (!due || due->empty()) {
-        return out;
-      }
-      for (const auto& row : *due) {
-        out.push_back(row.raw);
-        EXPECT_TRUE(outbox.mark_sent(row.id));
-      }
-    }
-  }
+  std::vector<Bytes> from_bot() { return runtime::bot_testing::from_bot(*bot_); }
 
   // Moves mail both ways until nobody has anything to send; returns the texts the peer got.
   std::vector<std::string> exchange(std::vector<chat::OutgoingMail> from_peer,
                                     bool* verified = nullptr) {
     std::vector<std::string> texts;
-    for (int round = 0; round < 10; ++round) {
-      for (const auto& mail : from_peer) {
-        to_bot(mail.raw);
+    for (const auto& e :
+         runtime::bot_testing::exchange(*bot_, next_uid_, peer_, std::move(from_peer))) {
+      if (const auto* m = std::get_if<chat::MessageEvent>(&e)) {
+        texts.push_back(m->text);
       }
-      from_peer.clear();
-      auto replies = from_bot();
-      if (replies.empty()) {
-        break;
-      }
-      for (const auto& raw : replies) {
-        auto fx = peer_->receive(raw, now());
-        EXPECT_TRUE(fx) << fx.error().to_string();
-        if (!fx) {
-          continue;
-        }
-        for (auto& e : fx->events) {
-          if (auto* m = std::get_if<chat::MessageEvent>(&e)) {
-            texts.push_back(m->text);
-          }
-          if (verified != nullptr && std::holds_alternative<chat::ContactVerifiedEvent>(e)) {
-            *verified = true;
-          }
-        }
-        for (auto& m : fx->outgoing) {
-          from_peer.push_back(std::move(m));
-        }
+      if (verified != nullptr && std::holds_alternative<chat::ContactVerifiedEvent>(e)) {
+        *verified = true;
       }
     }
     return texts;

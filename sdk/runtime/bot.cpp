@@ -15,6 +15,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "base/fingerprint.h"
 #include "chat/channel.h"
 #include "chat/group.h"
 #include "chat/invite.h"
@@ -133,19 +134,6 @@ std::string image_file_name(const Bytes& image) {
     return "group-avatar.jpg";
   }
   return "group-avatar.bin";
-}
-
-bool is_fingerprint(std::string_view text) {
-  return text.size() == 40 && std::all_of(text.begin(), text.end(), [](char c) {
-           return std::isxdigit(static_cast<unsigned char>(c)) != 0;
-         });
-}
-
-std::string upper(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return out;
 }
 
 }  // namespace
@@ -718,7 +706,7 @@ Result<std::vector<chat::OutgoingMail>> Bot::Impl::with_txn(const Builder& build
 Result<std::string> Bot::Impl::resolve_contact(std::string_view contact) {
   store::Contacts contacts(engine->db());
   if (is_fingerprint(contact)) {
-    std::string fpr = upper(contact);
+    std::string fpr = normalize_fingerprint(contact);
     DCBOT_TRY(auto found, contacts.get(fpr));
     if (!found) {
       return make_error(Errc::NotFound, "bot: no contact with fingerprint " + fpr);
@@ -831,13 +819,7 @@ void Bot::on_command(std::string name, std::string description, CommandHandler h
 
 void Bot::set_admins(std::vector<std::string> fingerprints) {
   for (auto& fpr : fingerprints) {
-    std::string clean;
-    for (char c : fpr) {
-      if (c != ' ') {
-        clean.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-      }
-    }
-    fpr = std::move(clean);
+    fpr = normalize_fingerprint(fpr);
   }
   impl_->admins = std::move(fingerprints);
 }
@@ -851,12 +833,7 @@ const std::vector<std::string>& Bot::admins() const {
 }
 
 Result<ChatId> Bot::chat_with(std::string_view fingerprint) {
-  std::string fpr;
-  for (char c : fingerprint) {
-    if (c != ' ') {
-      fpr.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-    }
-  }
+  const std::string fpr = normalize_fingerprint(fingerprint);
   store::Db& db = impl_->engine->db();
   DCBOT_TRY(auto contact, store::Contacts(db).get(fpr));
   if (!contact) {
@@ -1018,40 +995,26 @@ void Bot::Impl::arm_timer(TimerId id, std::chrono::milliseconds interval, bool r
       });
 }
 
-namespace {
-
-std::chrono::milliseconds at_least_1ms(std::chrono::milliseconds d) {
-  return std::max(d, std::chrono::milliseconds(1));
-}
-
-}  // namespace
-
-TimerId Bot::every(std::chrono::milliseconds interval, TimerHandler handler) {
-  TimerId id = impl_->next_timer++;
-  if (impl_->stopped) {
+TimerId Bot::Impl::start_timer(std::chrono::milliseconds interval, bool repeat,
+                               TimerHandler handler) {
+  TimerId id = next_timer++;
+  if (stopped) {
     return id;
   }
-  impl_->timers.emplace(id, std::make_shared<boost::asio::steady_timer>(impl_->executor));
-  impl_->timer_owners.emplace(id, impl_->current_owner.id);
-  impl_->arm_timer(
-      id, at_least_1ms(interval), true,
-      std::make_shared<runtime::Owned<TimerHandler>>(runtime::Owned<TimerHandler>{
-          impl_->current_owner.pin, impl_->current_owner.id, false, std::move(handler)}));
+  timers.emplace(id, std::make_shared<boost::asio::steady_timer>(executor));
+  timer_owners.emplace(id, current_owner.id);
+  arm_timer(id, std::max(interval, std::chrono::milliseconds(1)), repeat,
+            std::make_shared<runtime::Owned<TimerHandler>>(runtime::Owned<TimerHandler>{
+                current_owner.pin, current_owner.id, false, std::move(handler)}));
   return id;
+}
+
+TimerId Bot::every(std::chrono::milliseconds interval, TimerHandler handler) {
+  return impl_->start_timer(interval, true, std::move(handler));
 }
 
 TimerId Bot::after(std::chrono::milliseconds delay, TimerHandler handler) {
-  TimerId id = impl_->next_timer++;
-  if (impl_->stopped) {
-    return id;
-  }
-  impl_->timers.emplace(id, std::make_shared<boost::asio::steady_timer>(impl_->executor));
-  impl_->timer_owners.emplace(id, impl_->current_owner.id);
-  impl_->arm_timer(
-      id, at_least_1ms(delay), false,
-      std::make_shared<runtime::Owned<TimerHandler>>(runtime::Owned<TimerHandler>{
-          impl_->current_owner.pin, impl_->current_owner.id, false, std::move(handler)}));
-  return id;
+  return impl_->start_timer(delay, false, std::move(handler));
 }
 
 void Bot::cancel_timer(TimerId id) {

@@ -224,6 +224,10 @@ struct Bot::Impl {
   void resume_waiter(const std::pair<ChatId, std::string>& key,
                      std::optional<MessageEvent> message);
 
+  // Bot::every (repeat) and Bot::after: a new timer owned by the current owner, armed with
+  // `interval` (at least 1 ms) unless the bot has stopped. Returns its id either way.
+  TimerId start_timer(std::chrono::milliseconds interval, bool repeat, TimerHandler handler);
+
   // Starts (or restarts, for `every`) the wait of timer `id`.
   void arm_timer(TimerId id, std::chrono::milliseconds interval, bool repeat,
                  std::shared_ptr<runtime::Owned<TimerHandler>> handler);

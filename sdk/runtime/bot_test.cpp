@@ -22,6 +22,7 @@
 #include "chat/webxdc.h"
 #include "chat/xdc_archive.h"
 #include "mime/builder.h"
+#include "runtime/test_bot.h"
 #include "store/db.h"
 #include "store/mailbox.h"
 #include "store/messages.h"
@@ -81,63 +82,14 @@ class BotTest : public ::testing::Test {
   store::Db& db() { return bot_->impl().engine->db(); }
 
   // One mail into the bot, processed like the Engine does.
-  void to_bot(const Bytes& raw) {
-    store::Inbox inbox(db());
-    auto added = inbox.add(1, next_uid_++, raw, now());
-    ASSERT_TRUE(added) << added.error().to_string();
-    auto item = inbox.get(added->id);
-    ASSERT_TRUE(item && *item);
-    auto txn = store::Txn::begin(db());
-    ASSERT_TRUE(txn);
-    auto processed = bot_->impl().process(**item);
-    ASSERT_TRUE(processed) << processed.error().to_string();
-    ASSERT_TRUE(inbox.mark_processed(added->id));
-    ASSERT_TRUE(txn->commit());
-  }
+  void to_bot(const Bytes& raw) { bot_testing::to_bot(*bot_, next_uid_, raw); }
 
   // Everything the bot queued, marked sent.
-  std::vector<Bytes> from_bot() {
-    store::Outbox outbox(db());
-    std::vector<Bytes> out;
-    for (;;) {
-      auto due = outbox.next_due(now() + 3600, 100);
-      EXPECT_TRUE(due);
-      if (!due || due->empty()) {
-        return out;
-      }
-      for (const auto& row : *due) {
-        out.push_back(row.raw);
-        EXPECT_TRUE(outbox.mark_sent(row.id));
-      }
-    }
-  }
+  std::vector<Bytes> from_bot() { return bot_testing::from_bot(*bot_); }
 
   // Moves mail both ways until nobody has anything to send; returns the peer's events.
   std::vector<chat::Event> exchange(std::vector<chat::OutgoingMail> from_peer) {
-    std::vector<chat::Event> events;
-    for (int round = 0; round < 10; ++round) {
-      for (const auto& mail : from_peer) {
-        to_bot(mail.raw);
-      }
-      from_peer.clear();
-      auto replies = from_bot();
-      if (replies.empty()) {
-        break;
-      }
-      for (const auto& raw : replies) {
-        auto fx = peer_->receive(raw, now());
-        EXPECT_TRUE(fx) << fx.error().to_string();
-        if (fx) {
-          for (auto& e : fx->events) {
-            events.push_back(std::move(e));
-          }
-          for (auto& m : fx->outgoing) {
-            from_peer.push_back(std::move(m));
-          }
-        }
-      }
-    }
-    return events;
+    return bot_testing::exchange(*bot_, next_uid_, peer_, std::move(from_peer));
   }
 
   // The peer joins the bot's invite link; returns the peer's chat with the bot.
@@ -488,6 +440,13 @@ TEST_F(BotTest, AdminOnlyCommandsAreRefusedAndHiddenFromOthers) {
     }
   }
   bot_->set_admins({spaced});
+  EXPECT_EQ(bot_->admins(), std::vector<std::string>{fpr});
+  // chat_with takes the same spelling and finds the same chat.
+  auto by_spaced = bot_->chat_with(spaced);
+  auto by_fpr = bot_->chat_with(fpr);
+  ASSERT_TRUE(by_spaced) << by_spaced.error().to_string();
+  ASSERT_TRUE(by_fpr) << by_fpr.error().to_string();
+  EXPECT_EQ(*by_spaced, *by_fpr);
   r = say(chat, "/secret");
   ASSERT_EQ(r.size(), 1U);
   EXPECT_EQ(r[0].text, "done");
@@ -1056,6 +1015,44 @@ TEST_F(BotTest, RemoveHandlersEndsTheOwnersConversationsAndTimers) {
   EXPECT_TRUE(weak_pin.expired());
   EXPECT_EQ(ticks, 0);
   EXPECT_GT(program_ticks, 0);
+}
+
+TEST_F(BotTest, TimersEveryRepeatsAfterFiresOnceCancelAndStopEndThem) {
+  auto& impl = bot_->impl();
+  int every_ticks = 0;
+  int after_ticks = 0;
+  int cancelled_ticks = 0;
+  // Intervals below 1 ms are raised to 1 ms.
+  const TimerId every = bot_->every(std::chrono::milliseconds(0), [&] { ++every_ticks; });
+  const TimerId after = bot_->after(std::chrono::milliseconds(-5), [&] { ++after_ticks; });
+  const TimerId cancelled = bot_->after(std::chrono::milliseconds(1), [&] { ++cancelled_ticks; });
+  EXPECT_LT(every, after);
+  EXPECT_LT(after, cancelled);
+  EXPECT_EQ(impl.timers.size(), 3U);
+  EXPECT_EQ(impl.timer_owners.size(), 3U);
+  bot_->cancel_timer(cancelled);
+  EXPECT_EQ(impl.timers.count(cancelled), 0U);
+  for (int i = 0; i < 500 && (every_ticks < 3 || after_ticks == 0); ++i) {
+    io_.run_for(std::chrono::milliseconds(10));
+    io_.restart();
+  }
+  EXPECT_GE(every_ticks, 3);
+  EXPECT_EQ(after_ticks, 1);
+  EXPECT_EQ(cancelled_ticks, 0);
+  EXPECT_EQ(impl.timers.count(every), 1U) << "`every` stays armed";
+  EXPECT_EQ(impl.timers.count(after), 0U) << "a fired `after` is gone";
+  EXPECT_EQ(impl.timer_owners.count(after), 0U);
+
+  bot_->stop();
+  EXPECT_TRUE(impl.timers.empty());
+  // After stop() a timer still gets a new id but is not armed.
+  const TimerId late = bot_->after(std::chrono::milliseconds(1), [&] { ++after_ticks; });
+  EXPECT_GT(late, cancelled);
+  EXPECT_TRUE(impl.timers.empty());
+  EXPECT_TRUE(impl.timer_owners.empty());
+  io_.run_for(std::chrono::milliseconds(20));
+  io_.restart();
+  EXPECT_EQ(after_ticks, 1);
 }
 
 }  // namespace
