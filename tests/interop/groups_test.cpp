@@ -38,6 +38,7 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 using testsupport::InProcessBot;
 using testsupport::join_by_link;
+using testsupport::lower;
 using testsupport::PeerAccount;
 using testsupport::RelayEnv;
 using testsupport::RpcPeer;
@@ -94,12 +95,6 @@ bool eventually(const std::function<bool()>& done, std::chrono::seconds limit = 
     std::this_thread::sleep_for(500ms);
   }
   return done();
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
 }
 
 class GroupsInterop : public ::testing::Test {

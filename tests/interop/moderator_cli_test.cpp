@@ -30,18 +30,12 @@ namespace {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 using namespace std::chrono_literals;
+using testsupport::lower;
 using testsupport::PeerAccount;
 using testsupport::RelayEnv;
 using testsupport::run_capture;
 
 constexpr auto kWait = 120s;
-
-std::string lower(std::string text) {
-  for (char& c : text) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return text;
-}
 
 std::string text_of(const json::object& message) {
   return std::string(message.at("text").as_string());

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "support/peer_setup.h"
 
+#include <cctype>
 #include <thread>
 #include <utility>
 
@@ -22,6 +23,13 @@ Result<PeerAccount> create_ready_user(RpcPeer& peer, const RelayEnv& relay,
                                               std::move(display_name), options));
   DCBOT_TRY(wait_ready(account));
   return account;
+}
+
+std::string lower(std::string text) {
+  for (char& c : text) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return text;
 }
 
 Result<std::uint32_t> join_by_link(PeerAccount& joiner, std::string_view link,

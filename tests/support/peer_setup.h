@@ -33,6 +33,9 @@ inline constexpr std::chrono::milliseconds kJoinTimeout{90'000};
                                                     std::string display_name,
                                                     PeerAccountOptions options = {});
 
+// `text` in ASCII lower case (addresses as the core lists them).
+[[nodiscard]] std::string lower(std::string text);
+
 // `joiner` scans `link` (a bot's or a core's invite link: 1:1, group or channel) and waits until
 // its core finished the handshake (SecurejoinJoinerProgress 1000). Returns the joiner's chat id.
 [[nodiscard]] Result<std::uint32_t> join_by_link(PeerAccount& joiner, std::string_view link,
