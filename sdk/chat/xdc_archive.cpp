@@ -8,6 +8,7 @@
 #include <system_error>
 #include <utility>
 
+#include <dlfcn.h>
 #include <zip.h>
 
 // The .xdc container (PROTOCOL.md §6, webxdc spec "Webxdc File Format"): a plain ZIP. The sizes
@@ -50,9 +51,88 @@ bool safe_name(std::string_view name) {
   return true;
 }
 
-std::string zip_message(zip_error_t* err) {
-  std::string out = zip_error_strerror(err);
-  zip_error_fini(err);
+// libzip is loaded when the first archive is opened or built, not when the program starts: a bot
+// that never sees a webxdc app does not map it (and its own dependencies: OpenSSL, bzip2) at all
+// (bench/README.md "bench/echo", RSS). DCBOT_LIBZIP_SONAME is the soname of the libzip that
+// <zip.h> belongs to (sdk/chat/CMakeLists.txt), so the declarations below match the library.
+struct LibZip {
+  decltype(&::zip_close) close = nullptr;
+  decltype(&::zip_discard) discard = nullptr;
+  decltype(&::zip_error_fini) error_fini = nullptr;
+  decltype(&::zip_error_init) error_init = nullptr;
+  decltype(&::zip_error_strerror) error_strerror = nullptr;
+  decltype(&::zip_fclose) fclose = nullptr;
+  decltype(&::zip_file_add) file_add = nullptr;
+  decltype(&::zip_fopen_index) fopen_index = nullptr;
+  decltype(&::zip_fread) fread = nullptr;
+  decltype(&::zip_get_num_entries) get_num_entries = nullptr;
+  decltype(&::zip_open_from_source) open_from_source = nullptr;
+  decltype(&::zip_set_file_compression) set_file_compression = nullptr;
+  decltype(&::zip_source_buffer) source_buffer = nullptr;
+  decltype(&::zip_source_buffer_create) source_buffer_create = nullptr;
+  decltype(&::zip_source_close) source_close = nullptr;
+  decltype(&::zip_source_free) source_free = nullptr;
+  decltype(&::zip_source_keep) source_keep = nullptr;
+  decltype(&::zip_source_open) source_open = nullptr;
+  decltype(&::zip_source_read) source_read = nullptr;
+  decltype(&::zip_source_stat) source_stat = nullptr;
+  decltype(&::zip_stat_index) stat_index = nullptr;
+  decltype(&::zip_stat_init) stat_init = nullptr;
+  decltype(&::zip_strerror) strerror = nullptr;
+};
+
+template <typename F>
+Result<void> bind(void* handle, const char* name, F*& out) {
+  void* sym = ::dlsym(handle, name);
+  if (sym == nullptr) {
+    return make_error(Errc::Unsupported,
+                      std::string("xdc: ") + DCBOT_LIBZIP_SONAME + " has no " + name);
+  }
+  out = reinterpret_cast<F*>(sym);  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): dlsym
+  return {};
+}
+
+// Loaded once per process and never unloaded; thread-safe (a function-local static).
+const Result<LibZip>& libzip() {
+  static const Result<LibZip> lib = []() -> Result<LibZip> {
+    void* handle = ::dlopen(DCBOT_LIBZIP_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (handle == nullptr) {
+      const char* why = ::dlerror();
+      return make_error(Errc::Unsupported, std::string("xdc: cannot load libzip: ")
+                                               + (why != nullptr ? why : DCBOT_LIBZIP_SONAME));
+    }
+    LibZip z;
+    DCBOT_TRY(bind(handle, "zip_close", z.close));
+    DCBOT_TRY(bind(handle, "zip_discard", z.discard));
+    DCBOT_TRY(bind(handle, "zip_error_fini", z.error_fini));
+    DCBOT_TRY(bind(handle, "zip_error_init", z.error_init));
+    DCBOT_TRY(bind(handle, "zip_error_strerror", z.error_strerror));
+    DCBOT_TRY(bind(handle, "zip_fclose", z.fclose));
+    DCBOT_TRY(bind(handle, "zip_file_add", z.file_add));
+    DCBOT_TRY(bind(handle, "zip_fopen_index", z.fopen_index));
+    DCBOT_TRY(bind(handle, "zip_fread", z.fread));
+    DCBOT_TRY(bind(handle, "zip_get_num_entries", z.get_num_entries));
+    DCBOT_TRY(bind(handle, "zip_open_from_source", z.open_from_source));
+    DCBOT_TRY(bind(handle, "zip_set_file_compression", z.set_file_compression));
+    DCBOT_TRY(bind(handle, "zip_source_buffer", z.source_buffer));
+    DCBOT_TRY(bind(handle, "zip_source_buffer_create", z.source_buffer_create));
+    DCBOT_TRY(bind(handle, "zip_source_close", z.source_close));
+    DCBOT_TRY(bind(handle, "zip_source_free", z.source_free));
+    DCBOT_TRY(bind(handle, "zip_source_keep", z.source_keep));
+    DCBOT_TRY(bind(handle, "zip_source_open", z.source_open));
+    DCBOT_TRY(bind(handle, "zip_source_read", z.source_read));
+    DCBOT_TRY(bind(handle, "zip_source_stat", z.source_stat));
+    DCBOT_TRY(bind(handle, "zip_stat_index", z.stat_index));
+    DCBOT_TRY(bind(handle, "zip_stat_init", z.stat_init));
+    DCBOT_TRY(bind(handle, "zip_strerror", z.strerror));
+    return z;
+  }();
+  return lib;
+}
+
+std::string zip_message(const LibZip& lz, zip_error_t* err) {
+  std::string out = lz.error_strerror(err);
+  lz.error_fini(err);
   return out;
 }
 
@@ -292,7 +372,7 @@ struct XdcArchive::Impl {
 
   ~Impl() {
     if (zip != nullptr) {
-      zip_discard(zip);
+      libzip()->discard(zip);  // Loaded: it opened `zip`.
     }
   }
 };
@@ -310,27 +390,32 @@ Result<XdcArchive> XdcArchive::open(ByteView data, const XdcLimits& limits) {
   if (data.size() > limits.max_archive_size) {
     return make_error(Errc::Parse, "xdc: archive larger than the limit");
   }
+  const auto& loaded = libzip();
+  if (!loaded) {
+    return loaded.error();
+  }
+  const LibZip& lz = *loaded;
   XdcArchive a;
   a.impl_->data.assign(data.begin(), data.end());
   a.impl_->limits = limits;
   zip_error_t err;
-  zip_error_init(&err);
-  zip_source_t* src = zip_source_buffer_create(a.impl_->data.data(), a.impl_->data.size(), 0, &err);
+  lz.error_init(&err);
+  zip_source_t* src = lz.source_buffer_create(a.impl_->data.data(), a.impl_->data.size(), 0, &err);
   if (src == nullptr) {
-    return make_error(Errc::Internal, "xdc: " + zip_message(&err));
+    return make_error(Errc::Internal, "xdc: " + zip_message(lz, &err));
   }
   // No ZIP_CHECKCONS: libzip's extra consistency check refuses archives that streaming writers
   // (libarchive, `cmake -E tar --format=zip`) make with data descriptors, which the real core
   // opens. Entries are read through the central directory; the limits below (entries, sizes,
   // ratio, names) and each entry's CRC still apply.
-  a.impl_->zip = zip_open_from_source(src, ZIP_RDONLY, &err);
+  a.impl_->zip = lz.open_from_source(src, ZIP_RDONLY, &err);
   if (a.impl_->zip == nullptr) {
-    zip_source_free(src);
-    return make_error(Errc::Parse, "xdc: not a zip archive: " + zip_message(&err));
+    lz.source_free(src);
+    return make_error(Errc::Parse, "xdc: not a zip archive: " + zip_message(lz, &err));
   }
-  zip_error_fini(&err);
+  lz.error_fini(&err);
 
-  const zip_int64_t count = zip_get_num_entries(a.impl_->zip, 0);
+  const zip_int64_t count = lz.get_num_entries(a.impl_->zip, 0);
   if (count < 0 || static_cast<std::uint64_t>(count) > limits.max_entries) {
     return make_error(Errc::Parse, "xdc: too many entries");
   }
@@ -338,8 +423,8 @@ Result<XdcArchive> XdcArchive::open(ByteView data, const XdcLimits& limits) {
   std::uint64_t total = 0;
   for (zip_uint64_t i = 0; i < static_cast<zip_uint64_t>(count); ++i) {
     zip_stat_t st;
-    zip_stat_init(&st);
-    if (zip_stat_index(a.impl_->zip, i, ZIP_FL_ENC_RAW, &st) != 0 || st.name == nullptr
+    lz.stat_init(&st);
+    if (lz.stat_index(a.impl_->zip, i, ZIP_FL_ENC_RAW, &st) != 0 || st.name == nullptr
         || (st.valid & ZIP_STAT_SIZE) == 0 || (st.valid & ZIP_STAT_COMP_SIZE) == 0) {
       return make_error(Errc::Parse, "xdc: unreadable entry");
     }
@@ -415,7 +500,8 @@ Result<Bytes> XdcArchive::read(std::string_view name) const {
   }
   const auto index = static_cast<std::size_t>(it - names_.begin());
   const std::uint64_t declared = impl_->sizes[index];
-  zip_file_t* file = zip_fopen_index(impl_->zip, index, 0);
+  const LibZip& lz = *libzip();  // Loaded: open() succeeded.
+  zip_file_t* file = lz.fopen_index(impl_->zip, index, 0);
   if (file == nullptr) {
     return make_error(Errc::Parse, "xdc: cannot open entry " + std::string(name));
   }
@@ -423,9 +509,9 @@ Result<Bytes> XdcArchive::read(std::string_view name) const {
   out.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(declared, kReadChunk * 16)));
   std::vector<std::uint8_t> chunk(kReadChunk);
   for (;;) {
-    const zip_int64_t n = zip_fread(file, chunk.data(), chunk.size());
+    const zip_int64_t n = lz.fread(file, chunk.data(), chunk.size());
     if (n < 0) {
-      zip_fclose(file);
+      lz.fclose(file);
       return make_error(Errc::Parse, "xdc: corrupt entry " + std::string(name));
     }
     if (n == 0) {
@@ -433,12 +519,12 @@ Result<Bytes> XdcArchive::read(std::string_view name) const {
     }
     // The declared size was checked against the limits; more data than declared is a lie.
     if (out.size() + static_cast<std::uint64_t>(n) > declared) {
-      zip_fclose(file);
+      lz.fclose(file);
       return make_error(Errc::Parse, "xdc: entry larger than declared");
     }
     out.insert(out.end(), chunk.begin(), chunk.begin() + n);
   }
-  zip_fclose(file);
+  lz.fclose(file);
   if (out.size() != declared) {
     return make_error(Errc::Parse, "xdc: entry shorter than declared");
   }
@@ -458,57 +544,62 @@ Result<Bytes> build_xdc(const std::vector<XdcFile>& files) {
   if (names.count("index.html") == 0) {
     return make_error(Errc::InvalidArgument, "xdc: no index.html");
   }
+  const auto& loaded = libzip();
+  if (!loaded) {
+    return loaded.error();
+  }
+  const LibZip& lz = *loaded;
   zip_error_t err;
-  zip_error_init(&err);
-  zip_source_t* out = zip_source_buffer_create(nullptr, 0, 0, &err);
+  lz.error_init(&err);
+  zip_source_t* out = lz.source_buffer_create(nullptr, 0, 0, &err);
   if (out == nullptr) {
-    return make_error(Errc::Internal, "xdc: " + zip_message(&err));
+    return make_error(Errc::Internal, "xdc: " + zip_message(lz, &err));
   }
-  zip_t* zip = zip_open_from_source(out, ZIP_TRUNCATE, &err);
+  zip_t* zip = lz.open_from_source(out, ZIP_TRUNCATE, &err);
   if (zip == nullptr) {
-    zip_source_free(out);
-    return make_error(Errc::Internal, "xdc: " + zip_message(&err));
+    lz.source_free(out);
+    return make_error(Errc::Internal, "xdc: " + zip_message(lz, &err));
   }
-  zip_error_fini(&err);
-  zip_source_keep(out);  // Read the result after zip_close.
+  lz.error_fini(&err);
+  lz.source_keep(out);  // Read the result after zip_close.
   auto fail = [&](const std::string& what) -> Error {
-    zip_discard(zip);
-    zip_source_free(out);
+    lz.discard(zip);
+    lz.source_free(out);
     return make_error(Errc::Internal, "xdc: " + what);
   };
   for (const auto& f : files) {
-    zip_source_t* src = zip_source_buffer(zip, f.data.data(), f.data.size(), 0);
+    zip_source_t* src = lz.source_buffer(zip, f.data.data(), f.data.size(), 0);
     if (src == nullptr) {
-      return fail(zip_strerror(zip));
+      return fail(lz.strerror(zip));
     }
-    const zip_int64_t index = zip_file_add(zip, f.path.c_str(), src, ZIP_FL_ENC_UTF_8);
+    const zip_int64_t index = lz.file_add(zip, f.path.c_str(), src, ZIP_FL_ENC_UTF_8);
     if (index < 0) {
-      zip_source_free(src);
-      return fail(zip_strerror(zip));
+      lz.source_free(src);
+      return fail(lz.strerror(zip));
     }
-    if (zip_set_file_compression(zip, static_cast<zip_uint64_t>(index), ZIP_CM_DEFLATE, 9) != 0) {
-      return fail(zip_strerror(zip));
+    if (lz.set_file_compression(zip, static_cast<zip_uint64_t>(index), ZIP_CM_DEFLATE, 9) != 0) {
+      return fail(lz.strerror(zip));
     }
   }
-  if (zip_close(zip) != 0) {
-    return fail(zip_strerror(zip));
+  if (lz.close(zip) != 0) {
+    return fail(lz.strerror(zip));
   }
   Bytes bytes;
   zip_stat_t st;
-  zip_stat_init(&st);
-  if (zip_source_open(out) != 0) {
-    zip_source_free(out);
+  lz.stat_init(&st);
+  if (lz.source_open(out) != 0) {
+    lz.source_free(out);
     return make_error(Errc::Internal, "xdc: cannot read the built archive");
   }
-  if (zip_source_stat(out, &st) == 0 && (st.valid & ZIP_STAT_SIZE) != 0) {
+  if (lz.source_stat(out, &st) == 0 && (st.valid & ZIP_STAT_SIZE) != 0) {
     bytes.resize(static_cast<std::size_t>(st.size));
-    const zip_int64_t n = zip_source_read(out, bytes.data(), bytes.size());
+    const zip_int64_t n = lz.source_read(out, bytes.data(), bytes.size());
     if (n < 0 || static_cast<std::uint64_t>(n) != st.size) {
       bytes.clear();
     }
   }
-  zip_source_close(out);
-  zip_source_free(out);
+  lz.source_close(out);
+  lz.source_free(out);
   if (bytes.empty()) {
     return make_error(Errc::Internal, "xdc: cannot read the built archive");
   }
