@@ -10,9 +10,31 @@
 namespace dcbot::pgp {
 namespace {
 
-// zlib's windowBits: negative selects raw deflate (ZIP in OpenPGP terms).
+// zlib's windowBits: negative selects raw deflate (ZIP in OpenPGP terms). Inflating always uses
+// the largest window, which reads a stream made with any smaller one.
 int window_bits(std::uint8_t algo) {
   return algo == kCompressionZip ? -15 : 15;
+}
+
+// deflate's window and hash sizes for `size` input bytes. zlib's defaults (32 KiB window, memLevel
+// 8) make deflateInit2 allocate and clear ~256 KiB, eight times what a chat message of a few KiB
+// can use: a back-reference never reaches further than the input's start, so a window that holds
+// the whole input (plus deflate's 262-byte lookahead) compresses it exactly as well. memLevel
+// follows the window (hash bits = window bits, as in zlib's own default pair 15/8). The freed
+// tables would otherwise stay in the heap as resident memory (bench/README.md "bench/echo").
+constexpr int kMinDeflateWindowBits = 9;  // zlib's smallest (8 is raised to 9 for ZLIB, refused raw)
+
+struct DeflateSize {
+  int window_bits;
+  int mem_level;
+};
+
+DeflateSize deflate_size(std::size_t size) {
+  int bits = kMinDeflateWindowBits;
+  while (bits < 15 && (std::size_t{1} << bits) < size + 262) {
+    ++bits;
+  }
+  return {bits, std::max(1, bits - 7)};
 }
 
 // zlib counts in uInt; feed at most this much per call.
@@ -91,7 +113,9 @@ Result<Bytes> decompress(std::uint8_t algo, ByteView data, std::size_t max_outpu
 Bytes compress(std::uint8_t algo, ByteView data) {
   DCBOT_CHECK(algo == kCompressionZip || algo == kCompressionZlib, "compress: zip or zlib");
   z_stream zs{};
-  int rc = deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, window_bits(algo), 8,
+  const DeflateSize sz = deflate_size(data.size());
+  const int bits = algo == kCompressionZip ? -sz.window_bits : sz.window_bits;
+  int rc = deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, bits, sz.mem_level,
                         Z_DEFAULT_STRATEGY);
   DCBOT_CHECK(rc == Z_OK, "deflateInit2");
   Bytes out;

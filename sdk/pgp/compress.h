@@ -40,7 +40,9 @@ std::size_t decompressed_limit(std::size_t compressed_size, std::size_t max_outp
 Result<Bytes> decompress(std::uint8_t algo, ByteView data, std::size_t max_output,
                          std::size_t max_ratio = kMaxCompressionRatio);
 
-// Deflates `data` with `algo` (ZIP or ZLIB) at the default level.
+// Deflates `data` with `algo` (ZIP or ZLIB) at the default level, with the smallest window (and
+// hash table) that holds all of `data`: 512 B to 32 KiB. Any inflater reads the result; a ZLIB
+// stream's header announces the window (CINFO).
 Bytes compress(std::uint8_t algo, ByteView data);
 
 }  // namespace dcbot::pgp
