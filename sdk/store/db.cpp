@@ -232,6 +232,10 @@ Result<Db> Db::open(const std::string& path, OpenOptions options) {
     return r.error().with_context("open " + path);
   }
   DCBOT_TRY(db.exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON"));
+  if (options.cache_kib > 0) {
+    // PRAGMA takes no parameters; the value is an int, so formatting it is safe. Negative: KiB.
+    DCBOT_TRY(db.exec(fmt::format("PRAGMA cache_size = -{}", options.cache_kib)));
+  }
   return db;
 }
 

@@ -128,10 +128,16 @@ class CachedStmt {
 struct OpenOptions {
   // How long a write waits for another connection's lock before failing with Errc::Io.
   int busy_timeout_ms = 5000;
+  // The connection's page cache (PRAGMA cache_size, in KiB). SQLite's default of 2,000 KiB is
+  // filled as the database grows and stays in the heap: a bot's database reaches ~1 MiB within
+  // a hundred messages, and the cache then held ~650 KiB more than this limit does (bench/README.md
+  // "bench/echo"). A bot's statements touch a few B-tree paths per message; pages beyond the cache
+  // are read again from the OS page cache (one pread each). 0 keeps SQLite's default.
+  int cache_kib = 256;
 };
 
 // One SQLite connection. Move-only; closed on destruction. Opening sets WAL journaling (files
-// only), synchronous=FULL, foreign keys on and the busy timeout.
+// only), synchronous=FULL, foreign keys on, the busy timeout and the page cache size.
 class Db {
  public:
   Db(const Db&) = delete;

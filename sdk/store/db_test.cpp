@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include <gtest/gtest.h>
 
@@ -178,6 +179,21 @@ TEST(StoreDb, FileDatabaseUsesWalFullSyncAndForeignKeys) {
   EXPECT_EQ(pragma("PRAGMA synchronous"), "2");  // FULL
   EXPECT_EQ(pragma("PRAGMA foreign_keys"), "1");
   EXPECT_EQ(pragma("PRAGMA busy_timeout"), "5000");
+  EXPECT_EQ(pragma("PRAGMA cache_size"), "-256");  // KiB (OpenOptions::cache_kib)
+}
+
+TEST(StoreDb, CacheSizeIsAnOptionAndZeroKeepsSqlitesDefault) {
+  TempDbPath tmp("cache");
+  for (auto [kib, want] : {std::pair{1024, "-1024"}, std::pair{0, "-2000"}}) {
+    OpenOptions options;
+    options.cache_kib = kib;
+    auto db = Db::open(tmp.path(), options);
+    ASSERT_TRUE(db) << db.error().to_string();
+    auto s = db->prepare("PRAGMA cache_size");
+    ASSERT_TRUE(s);
+    EXPECT_EQ(*s->step(), Step::Row);
+    EXPECT_EQ(s->column_text(0), want);
+  }
 }
 
 TEST(StoreDb, BackupToWritesAConsistentCopyAndNeverOverwrites) {
