@@ -211,6 +211,18 @@ Result<std::int64_t> Account::queue(const OutgoingMail& mail, std::int64_t now) 
   item.recipients = mail.recipients;
   item.raw = mail.raw;
   item.created_at = now;
+  // A group mail queued right after a member-added mail of the same chat waits: both would leave
+  // at once, the relay may deliver the later one first, and a Delta Chat core that gets a group
+  // message from us before the mail adding it keeps a member list without us (seen with 2.62).
+  if (mail.adds_member) {
+    member_added_at_[mail.chat_id] = now;
+  } else if (auto it = member_added_at_.find(mail.chat_id); it != member_added_at_.end()) {
+    if (now < it->second + kMemberAddedHold) {
+      item.not_before = it->second + kMemberAddedHold;
+    } else {
+      member_added_at_.erase(it);
+    }
+  }
   return outbox.enqueue(item);
 }
 

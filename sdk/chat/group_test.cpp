@@ -17,6 +17,7 @@
 #include "mime/builder.h"
 #include "mime/date.h"
 #include "store/chats.h"
+#include "store/mailbox.h"
 #include "store/runtime_tables.h"
 
 // Groups between four dcbot accounts (mails moved by hand, as the relays would) and the group
@@ -195,6 +196,38 @@ TEST_F(Groups, AddRemoveLeaveRenamePropagate) {
   fx = deliver(msg, kNow + 50);
   ASSERT_EQ(fx.size(), 1u);
   EXPECT_EQ(events_of<MessageEvent>(fx[&alice_]).size(), 1u);
+}
+
+TEST_F(Groups, MailsQueuedRightAfterAMemberAddedAreHeldBriefly) {
+  testing::introduce(bot_, alice_, kNow);
+  testing::introduce(bot_, bob_, kNow);
+  team_ = create_group(*bot_.account, "Team", {fpr(alice_)}, kNow).value();
+  const auto other = create_group(*bot_.account, "Other", {fpr(alice_)}, kNow).value();
+  auto add = build_add_member(*bot_.account, team_, fpr(bob_), kNow).value();
+  EXPECT_TRUE(add.adds_member);
+  auto welcome = bot_->build_text(team_, "welcome, bob", SendOptions{{}, {}, kNow}).value();
+  EXPECT_FALSE(welcome.adds_member);
+  auto elsewhere = bot_->build_text(other, "unrelated", SendOptions{{}, {}, kNow}).value();
+  ASSERT_TRUE(bot_->queue(add, kNow));
+  const auto held = bot_->queue(welcome, kNow + 1).value();
+  ASSERT_TRUE(bot_->queue(elsewhere, kNow + 1));
+  store::Outbox outbox(*bot_.db);
+  EXPECT_EQ(outbox.get(held).value()->next_attempt_at, kNow + 3);
+  // Before then only the member-added mail and the other chat's mail are due.
+  auto due = outbox.next_due(kNow + 2, 10).value();
+  ASSERT_EQ(due.size(), 2u);
+  EXPECT_EQ(due[0].rfc724_mid, add.rfc724_mid);
+  EXPECT_EQ(due[1].rfc724_mid, elsewhere.rfc724_mid);
+  ASSERT_TRUE(outbox.mark_sent(due[0].id));
+  ASSERT_TRUE(outbox.mark_sent(due[1].id));
+  EXPECT_TRUE(outbox.next_due(kNow + 2, 10).value().empty());
+  due = outbox.next_due(kNow + 3, 10).value();
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].rfc724_mid, welcome.rfc724_mid);
+  // Later mails are not held.
+  auto later = bot_->build_text(team_, "later", SendOptions{{}, {}, kNow + 5}).value();
+  const auto id = bot_->queue(later, kNow + 5).value();
+  EXPECT_EQ(outbox.get(id).value()->next_attempt_at, 0);
 }
 
 TEST_F(Groups, RemovingTheLastOtherMemberStillTellsThatMember) {

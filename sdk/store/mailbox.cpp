@@ -189,10 +189,12 @@ Result<std::int64_t> Inbox::pending_count() {
 // ---- Outbox
 
 Result<std::int64_t> Outbox::enqueue(const NewOutboxItem& item) {
-  DCBOT_TRY(auto stmt, db_->cached("INSERT INTO outbox(chat_id, rfc724_mid, envelope_from, "
-                                   "recipients, raw, created_at) VALUES(?, ?, ?, ?, ?, ?)"));
+  DCBOT_TRY(auto stmt,
+            db_->cached("INSERT INTO outbox(chat_id, rfc724_mid, envelope_from, recipients, raw, "
+                        "created_at, next_attempt_at) VALUES(?, ?, ?, ?, ?, ?, ?)"));
   DCBOT_TRY(stmt->bind_all(item.chat_id, item.rfc724_mid, item.envelope_from,
-                           join_lines(item.recipients), item.raw, item.created_at));
+                           join_lines(item.recipients), item.raw, item.created_at,
+                           item.not_before));
   DCBOT_TRY(stmt->run());
   return db_->last_insert_rowid();
 }

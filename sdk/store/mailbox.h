@@ -105,6 +105,8 @@ struct NewOutboxItem {
   std::vector<std::string> recipients{};
   Bytes raw{};
   std::int64_t created_at = 0;
+  // Not sent before this time (Unix seconds); 0: at once. Holds the chat's later mails too.
+  std::int64_t not_before = 0;
 };
 
 struct OutboxItem {
