@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "chat/account.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "base/encoding.h"
@@ -211,17 +212,20 @@ Result<std::int64_t> Account::queue(const OutgoingMail& mail, std::int64_t now) 
   item.recipients = mail.recipients;
   item.raw = mail.raw;
   item.created_at = now;
-  // A group mail queued right after a member-added mail of the same chat waits: both would leave
-  // at once, the relay may deliver the later one first, and a Delta Chat core that gets a group
-  // message from us before the mail adding it keeps a member list without us (seen with 2.62).
-  if (mail.adds_member) {
-    member_added_at_[mail.chat_id] = now;
-  } else if (auto it = member_added_at_.find(mail.chat_id); it != member_added_at_.end()) {
-    if (now < it->second + kMemberAddedHold) {
-      item.not_before = it->second + kMemberAddedHold;
+  // A mail queued right after a member-added mail or a webxdc app of the same chat waits: both
+  // would leave at once and the relay may deliver the later one first. A Delta Chat core that gets
+  // a group message from us before the mail adding us keeps a member list without us, and drops
+  // status updates that arrive before their app (both seen with 2.62).
+  if (auto it = held_since_.find(mail.chat_id); it != held_since_.end()) {
+    if (now < it->second + kHoldSeconds) {
+      item.not_before = it->second + kHoldSeconds;
     } else {
-      member_added_at_.erase(it);
+      held_since_.erase(it);
     }
+  }
+  if (mail.holds_chat) {
+    // From when it can leave: a held member-added mail holds what follows it from then on.
+    held_since_[mail.chat_id] = std::max(now, item.not_before);
   }
   return outbox.enqueue(item);
 }

@@ -166,8 +166,8 @@ class Account {
   // Deletes our own earlier message for everyone (its row is removed).
   Result<OutgoingMail> build_delete(std::int64_t chat_id, std::string_view target_mid,
                                     std::int64_t now);
-  // Enqueues an outbox row; returns its id. A mail to a group within kMemberAddedHold seconds
-  // after a member-added mail to it is held until then (and the chat's later mails behind it).
+  // Enqueues an outbox row; returns its id. A mail queued within kHoldSeconds after a member-added
+  // mail or a webxdc app of its chat is held until then (and the chat's later mails behind it).
   Result<std::int64_t> queue(const OutgoingMail& mail, std::int64_t now);
 
   // Low-level builder shared by the above and by hooks (SecureJoin replies): an encrypted,
@@ -182,10 +182,10 @@ class Account {
   Result<Effects> receive_in_txn(ByteView raw, std::int64_t now);
 
   store::Db* db_;
-  // When a member-added mail was last queued per chat (queue() holds the chat's next mails back
-  // for kMemberAddedHold seconds). In memory: after a restart nothing is held.
-  static constexpr std::int64_t kMemberAddedHold = 3;
-  std::map<std::int64_t, std::int64_t> member_added_at_;
+  // When a mail that holds its chat (OutgoingMail::holds_chat) was last queued, per chat: queue()
+  // holds the chat's next mails back for kHoldSeconds. In memory: after a restart nothing is held.
+  static constexpr std::int64_t kHoldSeconds = 3;
+  std::map<std::int64_t, std::int64_t> held_since_;
   Profile profile_;
   Bytes avatar_;
   std::unique_ptr<pgp::SecretKey> key_;  // The default key: signs and is published.

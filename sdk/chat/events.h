@@ -186,8 +186,9 @@ struct OutgoingMail {
   std::vector<std::string> recipients;  // Relay addresses (RCPT TO).
   std::string rfc724_mid;
   Bytes raw;
-  // Carries `Chat-Group-Member-Added`: Account::queue holds the chat's next mails back briefly.
-  bool adds_member = false;
+  // Carries `Chat-Group-Member-Added` or a webxdc app: Account::queue holds the chat's next mails
+  // back briefly, so that the relay cannot deliver them first.
+  bool holds_chat = false;
 };
 
 // The result of processing one incoming mail. Rows are already written through the Db (see

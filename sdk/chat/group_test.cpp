@@ -198,15 +198,15 @@ TEST_F(Groups, AddRemoveLeaveRenamePropagate) {
   EXPECT_EQ(events_of<MessageEvent>(fx[&alice_]).size(), 1u);
 }
 
-TEST_F(Groups, MailsQueuedRightAfterAMemberAddedAreHeldBriefly) {
+TEST_F(Groups, MailsQueuedRightAfterAMemberAddedOrAnAppAreHeldBriefly) {
   testing::introduce(bot_, alice_, kNow);
   testing::introduce(bot_, bob_, kNow);
   team_ = create_group(*bot_.account, "Team", {fpr(alice_)}, kNow).value();
   const auto other = create_group(*bot_.account, "Other", {fpr(alice_)}, kNow).value();
   auto add = build_add_member(*bot_.account, team_, fpr(bob_), kNow).value();
-  EXPECT_TRUE(add.adds_member);
+  EXPECT_TRUE(add.holds_chat);
   auto welcome = bot_->build_text(team_, "welcome, bob", SendOptions{{}, {}, kNow}).value();
-  EXPECT_FALSE(welcome.adds_member);
+  EXPECT_FALSE(welcome.holds_chat);
   auto elsewhere = bot_->build_text(other, "unrelated", SendOptions{{}, {}, kNow}).value();
   ASSERT_TRUE(bot_->queue(add, kNow));
   const auto held = bot_->queue(welcome, kNow + 1).value();
@@ -228,6 +228,18 @@ TEST_F(Groups, MailsQueuedRightAfterAMemberAddedAreHeldBriefly) {
   auto later = bot_->build_text(team_, "later", SendOptions{{}, {}, kNow + 5}).value();
   const auto id = bot_->queue(later, kNow + 5).value();
   EXPECT_EQ(outbox.get(id).value()->next_attempt_at, 0);
+
+  // A webxdc app holds its chat too: its first status update must not overtake it.
+  Attachment app;
+  app.filename = "poll.xdc";
+  app.mime_type = "application/webxdc+zip";
+  app.data = Bytes{'P', 'K'};
+  auto instance = bot_->build_text(team_, "", SendOptions{{}, {app}, kNow + 10}).value();
+  EXPECT_TRUE(instance.holds_chat);
+  ASSERT_TRUE(bot_->queue(instance, kNow + 10));
+  auto update = bot_->build_text(team_, "update", SendOptions{{}, {}, kNow + 10}).value();
+  const auto update_id = bot_->queue(update, kNow + 10).value();
+  EXPECT_EQ(outbox.get(update_id).value()->next_attempt_at, kNow + 13);
 }
 
 TEST_F(Groups, RemovingTheLastOtherMemberStillTellsThatMember) {

@@ -138,9 +138,13 @@ Result<OutgoingMail> Account::build(const Draft& d) {
   mail.envelope_from = profile_.addr;
   mail.recipients = env.recipients;
   mail.rfc724_mid = d.rfc724_mid.empty() ? mime::make_message_id(random_fill) : d.rfc724_mid;
-  mail.adds_member = std::any_of(d.headers.begin(), d.headers.end(), [](const auto& h) {
-    return mime::iequals(h.name, "Chat-Group-Member-Added");
-  });
+  const bool webxdc_app =
+      d.file_name.size() > 4
+      && mime::iequals(std::string_view(d.file_name).substr(d.file_name.size() - 4), ".xdc");
+  mail.holds_chat =
+      webxdc_app || std::any_of(d.headers.begin(), d.headers.end(), [](const auto& h) {
+        return mime::iequals(h.name, "Chat-Group-Member-Added");
+      });
   const std::string mid_header = mime::format_message_id(mail.rfc724_mid);
   const std::int64_t outer_date = random_outer_date(d.now);
 
