@@ -723,6 +723,12 @@ Result<std::string> Bot::Impl::resolve_contact(std::string_view contact) {
 }
 
 Result<Sender> Bot::Impl::sender_of(const std::string& fingerprint) {
+  DCBOT_TRY(Sender out, contact_of(fingerprint));
+  out.is_admin = owner->is_admin(out);
+  return out;
+}
+
+Result<Sender> Bot::Impl::contact_of(const std::string& fingerprint) {
   store::Contacts contacts(engine->db());
   DCBOT_TRY(auto c, contacts.get(fingerprint));
   Sender out;
@@ -733,7 +739,6 @@ Result<Sender> Bot::Impl::sender_of(const std::string& fingerprint) {
     out.verified = c->verified == store::VerifiedState::Verified;
     out.is_bot = c->is_bot;
   }
-  out.is_admin = owner->is_admin(out);
   return out;
 }
 

@@ -310,8 +310,10 @@ struct Bot::Impl {
   // A contact named by fingerprint (any case) or address: its fingerprint. Errc::NotFound if
   // there is no such contact.
   Result<std::string> resolve_contact(std::string_view contact);
-  // The contact as a Sender (fingerprint only when unknown).
+  // The contact as a Sender (fingerprint only when unknown), with is_admin.
   Result<Sender> sender_of(const std::string& fingerprint);
+  // The same without is_admin (left false): the admin check may query the admin group's members.
+  Result<Sender> contact_of(const std::string& fingerprint);
   // Builds and queues the mails of every pending webxdc update (in the open transaction), or
   // defers them with schedule_flush() when the last flush was less than the interval ago.
   Result<> flush_webxdc(std::int64_t now);

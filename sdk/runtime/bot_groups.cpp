@@ -235,7 +235,7 @@ Result<std::vector<GroupMember>> Bot::group_members(ChatId group) {
   DCBOT_TRY(auto fprs, chat::group_members(*impl_->account, group));
   std::vector<GroupMember> out;
   for (const auto& fpr : fprs) {
-    DCBOT_TRY(auto s, impl_->sender_of(fpr));
+    DCBOT_TRY(auto s, impl_->contact_of(fpr));
     out.push_back(GroupMember{s.fingerprint, s.addr, s.name, s.verified});
   }
   return out;

@@ -6,7 +6,6 @@
 // Delta Chat groups have no roles: every member may add and remove members, and nobody can delete
 // another member's message. The bot therefore moderates by what a member can do: it warns,
 // removes members, and removes banned people again whenever someone adds them back.
-#include <cctype>
 #include <chrono>
 #include <ctime>
 #include <memory>
@@ -142,24 +141,11 @@ class Moderator final : public dcbot::Plugin {
     }
     for (auto& m : *members) {
       if ((!fingerprint.empty() && m.fingerprint == fingerprint)
-          || (fingerprint.empty() && !addr.empty() && dcbot_iequals(m.addr, addr))) {
+          || (fingerprint.empty() && !addr.empty() && lower(m.addr) == lower(addr))) {
         return m;
       }
     }
     return std::nullopt;
-  }
-
-  static bool dcbot_iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) {
-      return false;
-    }
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      if (std::tolower(static_cast<unsigned char>(a[i]))
-          != std::tolower(static_cast<unsigned char>(b[i]))) {
-        return false;
-      }
-    }
-    return true;
   }
 
   bool is_admin(const dcbot::GroupMember& m) const {
@@ -243,7 +229,7 @@ class Moderator final : public dcbot::Plugin {
     auto m = member(ev.chat, ev.fingerprint, ev.addr);
     const std::string name = m && !m->name.empty() ? m->name : ev.addr;
     const std::string group = group_title(ev.chat);
-    if (auto ban = ban_of(ev.fingerprint, dcbot_lower(ev.addr))) {
+    if (auto ban = ban_of(ev.fingerprint, lower(ev.addr))) {
       auto removed = bot_->remove_member(ev.chat, ev.fingerprint);
       auto actor = actor_name(ev.chat, ev.actor_fingerprint);
       if (!removed) {
@@ -281,13 +267,6 @@ class Moderator final : public dcbot::Plugin {
     return fingerprint;
   }
 
-  static std::string dcbot_lower(std::string text) {
-    for (char& c : text) {
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    return text;
-  }
-
   void group_joined(const dcbot::GroupJoinedEvent& ev) {
     if (!moderated(ev.chat)) {
       return;
@@ -303,8 +282,7 @@ class Moderator final : public dcbot::Plugin {
       return;
     }
     for (const auto& m : *members) {
-      if (ban_of(m.fingerprint, dcbot_lower(m.addr))
-          && bot_->remove_member(ev.chat, m.fingerprint)) {
+      if (ban_of(m.fingerprint, lower(m.addr)) && bot_->remove_member(ev.chat, m.fingerprint)) {
         audit(fmt::format("removed banned {} from \"{}\"", describe(m.name, m.addr),
                           group_title(ev.chat)));
       }
@@ -329,7 +307,7 @@ class Moderator final : public dcbot::Plugin {
           "Reply to a member's message with {0} [reason], or send {0} ADDRESS [reason].", verb));
       return;
     }
-    if (target.fingerprint == bot_->fingerprint() || dcbot_iequals(target.addr, bot_->addr())) {
+    if (target.fingerprint == bot_->fingerprint() || target.addr == lower(bot_->addr())) {
       ev.reply("I cannot remove myself.");
       return;
     }
@@ -349,7 +327,7 @@ class Moderator final : public dcbot::Plugin {
         return;
       }
       fingerprint = m->fingerprint;
-      addr = dcbot_lower(m->addr);
+      addr = lower(m->addr);
       name = describe(m->name, m->addr);
       if (auto r = bot_->remove_member(chat, m->fingerprint); r) {
         removed_from.push_back("\"" + group_title(chat) + "\"");

@@ -8,10 +8,6 @@
 #include <fmt/format.h>
 
 namespace moderator {
-namespace {
-
-using dcbot::Result;
-using dcbot::config::Value;
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -19,6 +15,11 @@ std::string lower(std::string_view text) {
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
+
+namespace {
+
+using dcbot::Result;
+using dcbot::config::Value;
 
 bool is_word_char(char c) {
   // Letters, digits, '_' and every byte of a multi-byte UTF-8 character.

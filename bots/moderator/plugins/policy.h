@@ -88,6 +88,9 @@ struct Target {
 
 Target parse_target(std::string_view args);
 
+// `text` in ASCII lower case (addresses, filter words).
+std::string lower(std::string_view text);
+
 // `text` with {name}, {group} and {rules} replaced.
 std::string render(std::string_view text, std::string_view name, std::string_view group,
                    std::string_view rules);
