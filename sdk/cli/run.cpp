@@ -21,6 +21,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "chat/account.h"
+#include "cli/built_in.h"
 #include "cli/init.h"
 #include "cli/options.h"
 #include "cli/qr.h"
@@ -319,6 +320,9 @@ int cmd_check(const std::vector<std::string>& paths) {
   for (const auto& bot : *loaded) {
     fmt::print("{}", cli::summary(bot.config, bot.options));
   }
+  for (const auto& stale : cli::outdated_built_in(cli::built_in(), cli::dpkg_status_file())) {
+    fmt::print("warning: {}\n", cli::describe(stale));
+  }
   fmt::print("ok\n");
   return 0;
 }
@@ -421,6 +425,10 @@ int cmd_run(const std::vector<std::string>& paths, const SetupFunction& setup) {
                  host, login.error().message, bot.config.file.string());
       return kExitFailure;
     }
+  }
+  // A security update of a library linked into this program reaches it only with a rebuild.
+  for (const auto& stale : cli::outdated_built_in(cli::built_in(), cli::dpkg_status_file())) {
+    log::warn("dcbot: {}", cli::describe(stale));
   }
   asio::io_context io;
   std::vector<Running> bots(loaded->size());
@@ -757,6 +765,10 @@ int run(int argc, char** argv, SetupFunction setup) {
     import_cmd->add_option("dir", backup_dir, "a directory written by `dcbot export`")->required();
     auto* check_cmd = app.add_subcommand("check", "validate the config and print a summary");
     check_cmd->add_option("config", config_paths, "bot configs or host files")->required();
+    auto* version_cmd = app.add_subcommand(
+        "version", "print dcbot's version and the libraries built into this program");
+    bool version_flag = false;
+    app.add_flag("--version", version_flag, "as `version`");
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -786,6 +798,10 @@ int run(int argc, char** argv, SetupFunction setup) {
     }
     if (check_cmd->parsed()) {
       return cmd_check(config_paths);
+    }
+    if (version_cmd->parsed() || version_flag) {
+      fmt::print("{}", cli::version_text());
+      return 0;
     }
     if (!top_config.empty()) {
       return cmd_run({top_config}, setup);

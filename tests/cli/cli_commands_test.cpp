@@ -2,10 +2,12 @@
 // The `dcbot` commands that need no relay: `export` / `import` move a bot (keys and state) to
 // another data dir, and the imported bot publishes the very same invite link; `init --offline`
 // writes a config from a URL; an `invite: DCACCOUNT:` account is invented once and kept; `admin`
-// prints the admin group's link.
+// prints the admin group's link; `version` lists the libraries built in and `check` warns when
+// Debian has installed a newer version of one of them.
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -177,6 +179,42 @@ TEST_F(CliCommands, WithoutAnAccountRunCreatesOneOrSaysHowToWorkOffline) {
   EXPECT_NE(log.find("could not create an account on unreachable.invalid"), std::string::npos)
       << log;
   EXPECT_NE(log.find("scripts/run"), std::string::npos) << log;
+}
+
+TEST_F(CliCommands, VersionListsBuiltInLibrariesAndCheckWarnsWhenDebianHasANewerOne) {
+  auto [code, out] = dcbot({"version"});
+  ASSERT_EQ(code, 0) << read_file(log_);
+  EXPECT_EQ(out.rfind("dcbot ", 0), 0u) << out;
+  EXPECT_EQ(dcbot({"--version"}).second, out);
+  std::smatch lib;
+  if (!std::regex_search(out, lib, std::regex("\\n  (\\S+) \\(([^: ]+):(\\S+) (\\S+)\\)\\n"))) {
+    // A shared-library build (preset `shared`): Debian's updates apply at restart, nothing to
+    // check.
+    EXPECT_NE(out.find("libraries: shared"), std::string::npos) << out;
+    return;
+  }
+  const fs::path status = dir_ / "status";
+  auto write_status = [&](const std::string& version) {
+    std::ofstream(status) << "Package: " << lib[2]
+                          << "\nStatus: install ok installed\nArchitecture: " << lib[3]
+                          << "\nVersion: " << version << "\n";
+  };
+  const fs::path file = config("bot", "bot@relay.test");
+  ::setenv("DCBOT_DPKG_STATUS", status.c_str(), 1);
+  write_status(lib[4]);  // as built
+  auto [same, same_out] = dcbot({"check", file.string()});
+  write_status("99:" + lib[4].str());  // a security update installed since
+  auto [newer, newer_out] = dcbot({"check", file.string()});
+  auto [version_code, version_out] = dcbot({"version"});
+  ::unsetenv("DCBOT_DPKG_STATUS");
+  EXPECT_EQ(same, 0) << read_file(log_);
+  EXPECT_EQ(same_out.find("warning:"), std::string::npos) << same_out;
+  EXPECT_EQ(newer, 0) << "a warning, not an error";
+  const std::string warning = "warning: " + lib[1].str() + " is built into this program from "
+                              + lib[2].str() + " " + lib[4].str() + ", but 99:" + lib[4].str()
+                              + " is installed now: rebuild dcbot";
+  EXPECT_NE(newer_out.find(warning), std::string::npos) << newer_out;
+  EXPECT_NE(version_out.find(warning), std::string::npos) << version_out;
 }
 
 }  // namespace
