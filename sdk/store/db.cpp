@@ -318,6 +318,23 @@ bool Db::in_transaction() const {
   return sqlite3_get_autocommit(db_) == 0;
 }
 
+// ---- UnsyncedWrites
+
+UnsyncedWrites::UnsyncedWrites(Db& db) {
+  if (!db.in_transaction() && db.exec("PRAGMA synchronous=NORMAL")) {
+    db_ = &db;
+  }
+}
+
+UnsyncedWrites::~UnsyncedWrites() {
+  if (db_ != nullptr) {
+    if (auto restored = db_->exec("PRAGMA synchronous=FULL"); !restored) {
+      log::error("store: {}: could not restore synchronous=FULL: {}", db_->path(),
+                 restored.error().message);
+    }
+  }
+}
+
 // ---- Txn
 
 Result<Txn> Txn::begin(Db& db) {

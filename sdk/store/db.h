@@ -226,6 +226,23 @@ class Txn {
   sqlite3* db_;
 };
 
+// Within its scope, statements run outside a transaction commit without an fsync (PRAGMA
+// synchronous=NORMAL, WAL): a killed process keeps them (the WAL is written before the commit
+// returns), only a power loss or kernel crash may undo them, and the next synced commit (every
+// other commit: synchronous=FULL) makes them durable with it. For writes whose loss is harmless:
+// a counter that then counts one attempt less, a mark whose loss repeats idempotent work. Inside a
+// transaction it changes nothing (the transaction's commit syncs).
+class UnsyncedWrites {
+ public:
+  explicit UnsyncedWrites(Db& db);
+  UnsyncedWrites(const UnsyncedWrites&) = delete;
+  UnsyncedWrites& operator=(const UnsyncedWrites&) = delete;
+  ~UnsyncedWrites();
+
+ private:
+  Db* db_ = nullptr;  // null when nothing was changed
+};
+
 template <class T>
 Result<void> Stmt::bind(int index, const T& value) {
   if constexpr (std::is_same_v<T, std::nullopt_t>) {

@@ -182,6 +182,38 @@ TEST(StoreDb, FileDatabaseUsesWalFullSyncAndForeignKeys) {
   EXPECT_EQ(pragma("PRAGMA cache_size"), "-256");  // KiB (OpenOptions::cache_kib)
 }
 
+TEST(StoreDb, UnsyncedWritesRelaxSyncOnlyForTheirScopeAndOnlyOutsideATransaction) {
+  TempDbPath tmp("unsynced");
+  auto db = Db::open(tmp.path());
+  ASSERT_TRUE(db) << db.error().to_string();
+  auto synchronous = [&] {
+    auto s = db->prepare("PRAGMA synchronous");
+    EXPECT_TRUE(s);
+    EXPECT_EQ(*s->step(), Step::Row);
+    return s->column_text(0);
+  };
+  ASSERT_TRUE(db->exec("CREATE TABLE t(x)"));
+  {
+    UnsyncedWrites unsynced(*db);
+    EXPECT_EQ(synchronous(), "1");  // NORMAL
+    ASSERT_TRUE(db->exec("INSERT INTO t VALUES(1)"));
+  }
+  EXPECT_EQ(synchronous(), "2");  // FULL again
+  {
+    auto txn = Txn::begin(*db);
+    ASSERT_TRUE(txn);
+    UnsyncedWrites unsynced(*db);  // a no-op: the transaction's commit syncs
+    EXPECT_EQ(synchronous(), "2");
+    ASSERT_TRUE(db->exec("INSERT INTO t VALUES(2)"));
+    ASSERT_TRUE(txn->commit());
+  }
+  EXPECT_EQ(synchronous(), "2");
+  auto count = db->prepare("SELECT count(*) FROM t");
+  ASSERT_TRUE(count);
+  EXPECT_EQ(*count->step(), Step::Row);
+  EXPECT_EQ(count->column_int64(0), 2);
+}
+
 TEST(StoreDb, CacheSizeIsAnOptionAndZeroKeepsSqlitesDefault) {
   TempDbPath tmp("cache");
   for (auto [kib, want] : {std::pair{1024, "-1024"}, std::pair{0, "-2000"}}) {

@@ -77,6 +77,7 @@ class Inbox {
   Result<std::optional<InboxItem>> get(std::int64_t id);
   // Counts an attempt before processing. If the mail already used up its attempts (the process
   // died while processing it each time) it is tombstoned instead and Tombstoned is returned.
+  // Committed without an fsync (UnsyncedWrites) when outside a transaction.
   Result<InboxState> begin_attempt(std::int64_t id);
   // Done: the raw bytes are dropped, the row stays so a refetch is still recognised.
   Result<void> mark_processed(std::int64_t id);
@@ -137,6 +138,7 @@ class Outbox {
   Result<std::vector<OutboxItem>> next_due(std::int64_t now, int limit);
   // The earliest next_attempt_at among queued rows, to sleep until; empty if none is queued.
   Result<std::optional<std::int64_t>> next_wakeup();
+  // Committed without an fsync (UnsyncedWrites) when outside a transaction.
   Result<void> mark_sent(std::int64_t id);
   // A temporary failure: counts the attempt and schedules the next one.
   Result<void> record_retry(std::int64_t id, std::string_view error, std::int64_t next_attempt_at);
