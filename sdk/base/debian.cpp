@@ -1,18 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "base/debian.h"
 
+#include "base/encoding.h"
+
 namespace dcbot::debian {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 // The fields of one paragraph that matter here.
 struct Paragraph {
@@ -34,7 +26,7 @@ std::vector<Package> installed_packages(std::string_view status) {
     auto end = status.find('\n');
     std::string_view line = status.substr(0, end);
     status = end == std::string_view::npos ? std::string_view{} : status.substr(end + 1);
-    if (trim(line).empty()) {  // a paragraph ends
+    if (trim_line(line).empty()) {  // a paragraph ends
       paragraph.add_to(out);
       paragraph = {};
       continue;
@@ -47,7 +39,7 @@ std::vector<Package> installed_packages(std::string_view status) {
       continue;
     }
     std::string_view field = line.substr(0, colon);
-    std::string_view value = trim(line.substr(colon + 1));
+    std::string_view value = trim_line(line.substr(colon + 1));
     if (field == "Package") {
       paragraph.package = value;
     } else if (field == "Architecture") {

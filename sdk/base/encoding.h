@@ -40,4 +40,8 @@ struct Base64Options {
 // length that cannot be valid.
 Result<Bytes> base64_decode(std::string_view text, Base64Options options = {});
 
+// A line of a text format without its surrounding blanks: spaces and tabs at both ends, and a
+// trailing CR (a CRLF line split at LF).
+std::string_view trim_line(std::string_view s);
+
 }  // namespace dcbot

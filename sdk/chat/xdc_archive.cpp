@@ -8,6 +8,8 @@
 #include <system_error>
 #include <utility>
 
+#include "base/encoding.h"
+
 #include <dlfcn.h>
 #include <zip.h>
 
@@ -152,16 +154,6 @@ void append_utf8(std::string& out, std::uint32_t cp) {
     out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
     out += static_cast<char>(0x80 | (cp & 0x3F));
   }
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
 }
 
 Error toml_error(std::size_t line, std::string_view what) {
@@ -312,7 +304,7 @@ Result<XdcManifest> parse_xdc_manifest(std::string_view toml) {
   while (!toml.empty()) {
     ++line_no;
     const auto nl = toml.find('\n');
-    std::string_view line = trim(toml.substr(0, nl));
+    std::string_view line = trim_line(toml.substr(0, nl));
     toml = nl == std::string_view::npos ? std::string_view() : toml.substr(nl + 1);
     if (line.empty() || line.front() == '#') {
       continue;
@@ -328,7 +320,7 @@ Result<XdcManifest> parse_xdc_manifest(std::string_view toml) {
     if (eq == std::string_view::npos) {
       return toml_error(line_no, "expected key = value");
     }
-    std::string_view key = trim(line.substr(0, eq));
+    std::string_view key = trim_line(line.substr(0, eq));
     if (key.size() >= 2 && key.front() == '"' && key.back() == '"') {
       key = key.substr(1, key.size() - 2);
     }
@@ -336,8 +328,8 @@ Result<XdcManifest> parse_xdc_manifest(std::string_view toml) {
       return toml_error(line_no, "bad key");
     }
     std::string_view rest;
-    DCBOT_TRY(auto value, toml_value(trim(line.substr(eq + 1)), line_no, rest));
-    rest = trim(rest);
+    DCBOT_TRY(auto value, toml_value(trim_line(line.substr(eq + 1)), line_no, rest));
+    rest = trim_line(rest);
     if (!rest.empty() && rest.front() != '#') {
       return toml_error(line_no, "trailing characters after value");
     }
